@@ -1,0 +1,17 @@
+/* cmd.h - the subcommands of accessmap; each lives in its own cmd_*.c. */
+#ifndef AM_MAPTOOL_CMD_H
+#define AM_MAPTOOL_CMD_H
+
+#define AM_VERSION "0.1"
+
+enum {
+    AM_EXIT_OK = 0,             /* success; for lookups: found */
+    AM_EXIT_NOTFOUND = 1,       /* lookups: nothing found */
+    AM_EXIT_ERROR = 2,          /* bad usage, bad input, system failure */
+};
+
+int cmd_compile(int argc, char **argv);
+int cmd_query(int argc, char **argv);
+int cmd_dump(int argc, char **argv);
+
+#endif
