@@ -210,6 +210,12 @@ am_lines_next(am_lines *lr, const char **text, size_t *len, unsigned *lineno,
     }
 }
 
+int
+am_lines_stable(const am_lines *lr, const char *text)
+{
+    return text >= lr->data && text < lr->data + lr->size;
+}
+
 const char *
 am_lines_name(const am_lines *lr)
 {

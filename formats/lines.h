@@ -36,6 +36,10 @@ int am_lines_next(am_lines *lr, const char **text, size_t *len,
                   unsigned *lineno, struct am_diag_sink *diags,
                   struct am_error *err);
 
+/* Does text returned by am_lines_next() stay valid until am_lines_close()?
+ * True for lines that were not assembled from several physical lines. */
+int am_lines_stable(const am_lines *lr, const char *text);
+
 /* The name given at open (borrowed). */
 const char *am_lines_name(const am_lines *lr);
 /* Size of the whole input in bytes, and bytes consumed so far (progress). */

@@ -170,6 +170,26 @@ free_params(struct param *p, size_t n)
     free(p);
 }
 
+int
+am_pfconf_set(am_pfconf *c, const char *name, const char *value,
+              struct am_error *err)
+{
+    size_t i;
+    int rc;
+
+    if ((rc = add_param(c, name, strlen(name), value, strlen(value), err)) < 0)
+        return rc;
+    /* Values already expanded may depend on this one: expand again. */
+    for (i = 0; i < c->nparams; i++) {
+        free(c->params[i].value);
+        c->params[i].value = NULL;
+    }
+    free_params(c->defaults, c->ndefaults);
+    c->defaults = NULL;
+    c->ndefaults = 0;
+    return 0;
+}
+
 void
 am_pfconf_close(am_pfconf *c)
 {

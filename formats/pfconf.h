@@ -20,6 +20,10 @@ am_pfconf *am_pfconf_open(const char *config_dir, struct am_diag_sink *diags,
                           struct am_error *err);
 void am_pfconf_close(am_pfconf *c);             /* accepts NULL */
 
+/* Set (or override) a parameter as if main.cf said "name = value". */
+int am_pfconf_set(am_pfconf *c, const char *name, const char *value,
+                  struct am_error *err);
+
 /* Expanded value, or the built-in default, or NULL if unknown. */
 const char *am_pfconf_get(const am_pfconf *c, const char *name);
 /* yes/true/1 -> 1, no/false/0 -> 0, anything else or unset -> dflt. */

@@ -1,0 +1,86 @@
+/* kvmap.c - open-addressing map over am_records; see kvmap.h. */
+#include "formats/kvmap.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct am_kvmap {
+    const struct am_record *recs;
+    size_t n;
+    size_t mask;                /* slots - 1 */
+    uint32_t *slots;            /* record index + 1; 0 = empty */
+};
+
+static uint64_t
+hash_key(const char *key, size_t len)
+{
+    uint64_t h = 1469598103934665603ULL;
+    size_t i;
+
+    for (i = 0; i < len; i++) {
+        h ^= (unsigned char) key[i];
+        h *= 1099511628211ULL;
+    }
+    return h ^ (h >> 29);
+}
+
+am_kvmap *
+am_kvmap_build(const struct am_record *recs, size_t n, struct am_error *err)
+{
+    am_kvmap *m;
+    size_t slots = 16, i, j;
+
+    if (n > UINT32_MAX - 1) {
+        am_error_set(err, AM_ERR_LIMIT, "too many entries");
+        return NULL;
+    }
+    while (slots < n * 2)
+        slots *= 2;
+    if ((m = calloc(1, sizeof(*m))) == NULL
+        || (m->slots = calloc(slots, sizeof(*m->slots))) == NULL) {
+        free(m);
+        am_error_set(err, AM_ERR_NOMEM, "out of memory");
+        return NULL;
+    }
+    m->recs = recs;
+    m->n = n;
+    m->mask = slots - 1;
+    for (i = 0; i < n; i++) {
+        j = hash_key(recs[i].key, recs[i].klen) & m->mask;
+        while (m->slots[j] != 0)
+            j = (j + 1) & m->mask;
+        m->slots[j] = (uint32_t) i + 1;
+    }
+    return m;
+}
+
+const struct am_record *
+am_kvmap_get(const am_kvmap *m, const char *key, size_t klen)
+{
+    size_t j = hash_key(key, klen) & m->mask;
+    const struct am_record *r;
+
+    while (m->slots[j] != 0) {
+        r = &m->recs[m->slots[j] - 1];
+        if (r->klen == klen && memcmp(r->key, key, klen) == 0)
+            return r;
+        j = (j + 1) & m->mask;
+    }
+    return NULL;
+}
+
+size_t
+am_kvmap_count(const am_kvmap *m)
+{
+    return m->n;
+}
+
+void
+am_kvmap_free(am_kvmap *m)
+{
+    if (m == NULL)
+        return;
+    free(m->slots);
+    free(m);
+}
