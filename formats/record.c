@@ -176,6 +176,35 @@ quick_sort(struct sortkey *sk, size_t n)
     insertion_sort(sk, n);
 }
 
+/* Within a run of equal padded prefixes at depth, a key that ends inside
+ * the 8-byte window is a prefix of every longer one and sorts first; keys
+ * ending inside it sort by length.  Stable counting sort on the length
+ * class (0..8 bytes into the window, or 9: goes on); returns the index
+ * where the keys that go on begin. */
+static size_t
+order_by_length(const struct am_record *recs, struct sortkey *sk, size_t n,
+                size_t depth, struct sortkey *tmp)
+{
+    size_t count[11] = { 0 }, i, c;
+
+    for (i = 0; i < n; i++) {
+        size_t len = am_record_ksize(&recs[sk[i].idx]);
+        c = len <= depth ? 0 : len - depth > 8 ? 9 : len - depth;
+        count[c + 1]++;
+    }
+    if (count[10] == n)
+        return 0;
+    for (c = 1; c < 11; c++)
+        count[c] += count[c - 1];
+    for (i = 0; i < n; i++) {
+        size_t len = am_record_ksize(&recs[sk[i].idx]);
+        c = len <= depth ? 0 : len - depth > 8 ? 9 : len - depth;
+        tmp[count[c]++] = sk[i];
+    }
+    memcpy(sk, tmp, n * sizeof(*sk));
+    return count[8];
+}
+
 /* MSD refinement: sk[0..n) share their first `depth` stored bytes and are
  * in input order; order them by the rest of the key, stably.  Each level
  * sorts on the next 8 bytes, then recurses into runs that still tie. */
@@ -183,36 +212,31 @@ static int
 sort_tail(const struct am_record *recs, struct sortkey *sk, size_t n,
           size_t depth, struct am_error *err)
 {
-    size_t i, j;
-    int rc, longer;
+    struct sortkey *tmp = NULL;
+    size_t i, j, k;
+    int rc = 0;
 
-    for (;;) {
-        longer = 0;
-        for (i = 0; i < n; i++) {
-            sk[i].prefix = prefix_at(&recs[sk[i].idx], depth);
-            if (am_record_ksize(&recs[sk[i].idx]) > depth + 8)
-                longer = 1;
-        }
-        if (n < 100000)
-            quick_sort(sk, n);
-        else if ((rc = radix_sort(sk, n, 64, err)) < 0)
-            return rc;
-        if (!longer)
-            return 0;           /* ties are equal keys, in input order */
-        depth += 8;
-        /* Recurse into tie runs; loop on a run that covers everything. */
-        for (i = 0; i < n && sk[i].prefix == sk[0].prefix; i++)
+    for (i = 0; i < n; i++)
+        sk[i].prefix = prefix_at(&recs[sk[i].idx], depth);
+    if (n < 100000)
+        quick_sort(sk, n);
+    else if ((rc = radix_sort(sk, n, 64, err)) < 0)
+        return rc;
+    for (i = 0; i < n; i = j) {
+        for (j = i + 1; j < n && sk[j].prefix == sk[i].prefix; j++)
             ;
-        if (i == n)
+        if (j - i < 2)
             continue;
-        for (i = 0; i < n; i = j) {
-            for (j = i + 1; j < n && sk[j].prefix == sk[i].prefix; j++)
-                ;
-            if (j - i > 1 && (rc = sort_tail(recs, sk + i, j - i, depth, err)) < 0)
-                return rc;
-        }
-        return 0;
+        if (tmp == NULL && (tmp = malloc(n * sizeof(*tmp))) == NULL)
+            return am_error_set(err, AM_ERR_NOMEM,
+                                "out of memory sorting %zu records", n);
+        /* Short keys first, then the ones that go on, sorted deeper. */
+        k = i + order_by_length(recs, sk + i, j - i, depth, tmp);
+        if (j - k > 1 && (rc = sort_tail(recs, sk + k, j - k, depth + 8, err)) < 0)
+            break;
     }
+    free(tmp);
+    return rc;
 }
 
 int
