@@ -237,7 +237,7 @@ bdb_build(int type, struct am_atomic *a, struct am_record *recs, size_t n,
         if (ff > 1000)
             ff = 1000;
         b.db->set_h_ffactor(b.db, (u_int32_t) ff);
-        b.db->set_h_nelem(b.db, (u_int32_t) (n > 4096 ? n : 4096));
+        b.db->set_h_nelem(b.db, (u_int32_t) n);
     } else if (type == AM_STORE_HASH) {
         b.db->set_h_nelem(b.db, 4096);
     }
