@@ -25,6 +25,7 @@ am_check_conf_init(struct am_check_conf *c)
     c->null_sender_key = "<>";
     c->smtputf8 = 1;
     c->myorigin = "localhost";
+    c->myhostname = "localhost";
     c->append_at_myorigin = 1;
     c->swap_bangpath = 1;
     c->percent_hack = 1;
@@ -84,6 +85,7 @@ am_check_conf_load(struct am_check_conf *c, const am_pfconf *pf,
                                 n.null_sender_key);
     n.smtputf8 = am_pfconf_bool(pf, "smtputf8_enable", n.smtputf8);
     n.myorigin = get_str(pf, "myorigin", n.myorigin);
+    n.myhostname = get_str(pf, "myhostname", n.myhostname);
     n.append_at_myorigin = am_pfconf_bool(pf, "append_at_myorigin",
                                           n.append_at_myorigin);
     n.swap_bangpath = am_pfconf_bool(pf, "swap_bangpath", n.swap_bangpath);

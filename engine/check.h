@@ -35,6 +35,7 @@ struct am_check_conf {
     int smtputf8;               /* smtputf8_enable: ICU case folding and
                                  * UTF-8-aware printable() */
     const char *myorigin;       /* appended to unqualified addresses */
+    const char *myhostname;     /* used when nothing else qualifies one */
     int append_at_myorigin;     /* append_at_myorigin */
     int swap_bangpath;          /* swap_bangpath: site!user -> user@site */
     int percent_hack;           /* allow_percent_hack: user%site */
