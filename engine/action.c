@@ -752,53 +752,72 @@ make_printable(char *s, int utf8, int c)
     }
 }
 
-/* smtpd_check_reject(): format, validate, cut, clean, then force the
- * classes. */
-static void
+void
+am_reply_init(struct am_reply *r)
+{
+    memset(r, 0, sizeof(*r));
+    am_buf_init(&r->line, 0);
+}
+
+void
+am_reply_free(struct am_reply *r)
+{
+    am_buf_free(&r->line);
+}
+
+/* smtpd_check_reject(): format and validate the reply, clean it, then
+ * force the classes.  Its vstring_truncate(error_text, 510) leaves the
+ * text unterminated at 510 and so cuts nothing. */
+static int
 format_reject(struct am_reply *out, const struct am_check_conf *conf,
               int code, const char *dsn, const char *reply_name,
-              const char *class, const char *text, size_t text_len)
+              const char *class, const char *text, size_t text_len,
+              struct am_error *err)
 {
-    char buf[2 * AM_REPLY_MAX];
-    int n;
+    struct am_buf *b = &out->line;
+    size_t n;
+    int rc;
 
-    if (class != NULL)
-        n = snprintf(buf, sizeof(buf), "%d %s <%s>: %s rejected: %.*s", code,
-                     dsn, reply_name, class, (int) text_len, text);
-    else
-        n = snprintf(buf, sizeof(buf), "%d %s %.*s", code, dsn,
-                     (int) text_len, text);
-    (void) n;
+    am_buf_reset(b);
     if (code < 400 || code > 599)
-        snprintf(buf, sizeof(buf), "450 4.7.1 Service unavailable");
-    buf[AM_REPLY_MAX] = '\0';
-    make_printable(buf, conf->smtputf8, ' ');
-    if (conf->soft_bounce && buf[0] == '5')
-        buf[0] = '4';
-    buf[4] = buf[0];
-    memcpy(out->line, buf, strlen(buf) + 1);
-    out->code = (buf[0] - '0') * 100 + (buf[1] - '0') * 10 + (buf[2] - '0');
-    n = (int) strcspn(buf + 4, " ");
-    if (n > (int) sizeof(out->dsn) - 1)
-        n = (int) sizeof(out->dsn) - 1;
-    memcpy(out->dsn, buf + 4, (size_t) n);
+        rc = am_buf_printf(b, err, "450 4.7.1 Service unavailable");
+    else if (class != NULL)
+        rc = am_buf_printf(b, err, "%d %s <%s>: %s rejected: %.*s", code, dsn,
+                           reply_name, class, (int) text_len, text);
+    else
+        rc = am_buf_printf(b, err, "%d %s %.*s", code, dsn, (int) text_len,
+                           text);
+    if (rc < 0)
+        return rc;
+    make_printable(b->data, conf->smtputf8, ' ');
+    if (conf->soft_bounce && b->data[0] == '5')
+        b->data[0] = '4';
+    b->data[4] = b->data[0];
+    out->code = (b->data[0] - '0') * 100 + (b->data[1] - '0') * 10
+        + (b->data[2] - '0');
+    n = strcspn(b->data + 4, " ");
+    if (n > sizeof(out->dsn) - 1)
+        n = sizeof(out->dsn) - 1;
+    memcpy(out->dsn, b->data + 4, n);
     out->dsn[n] = '\0';
     out->disconnect = out->code == 421 || out->code == 521;
+    return AM_REPLY_SENT;
 }
 
-static void
-server_error(struct am_reply *out, const struct am_check_conf *conf)
+static int
+server_error(struct am_reply *out, const struct am_check_conf *conf,
+             struct am_error *err)
 {
-    format_reject(out, conf, 451, "4.3.5", NULL, NULL,
-                  "Server configuration error", 26);
+    return format_reject(out, conf, 451, "4.3.5", NULL, NULL,
+                         "Server configuration error", 26, err);
 }
 
-/* The reply of a restriction list, when its leading restrictions decide
- * without a live session; 0 otherwise. */
+/* The reply of a restriction list when its first restriction decides
+ * without a live session. */
 static int
 restrictions_reply(const struct am_action *a, int check,
                    const char *reply_name, const struct am_check_conf *conf,
-                   struct am_reply *out)
+                   struct am_reply *out, struct am_error *err)
 {
     const char *cur = a->args, *end = a->args + a->args_len, *w;
     const struct am_restriction *r;
@@ -809,27 +828,39 @@ restrictions_reply(const struct am_action *a, int check,
         r = am_action_restriction_find(w, wl);
         if (r == NULL) {
             if (is_class(conf->restriction_classes, w, wl))
-                return 0;
-            server_error(out, conf);
-            return 1;
+                return AM_REPLY_DEPENDS;
+            return server_error(out, conf, err);
         }
-        if (strcmp(r->name, "reject") == 0) {
-            format_reject(out, conf, conf->reject_code, "5.7.1", reply_name,
-                          class, "Access denied", 13);
-            return 1;
+        if (strcmp(r->name, "reject") == 0)
+            return format_reject(out, conf, conf->reject_code, "5.7.1",
+                                 reply_name, class, "Access denied", 13, err);
+        if (strcmp(r->name, "defer") == 0)
+            return format_reject(out, conf, conf->defer_code, "4.3.2",
+                                 reply_name, class, "Try again later", 15,
+                                 err);
+        if (r->flags & (AM_RESTRICTION_TABLE | AM_RESTRICTION_SERVICE
+                        | AM_RESTRICTION_NUMBER)) {
+            /* Only a number can follow sleep, and no table or service name
+             * can appear in a value: a configuration error. */
+            const char *save = cur, *arg;
+            size_t al, i;
+
+            if ((r->flags & AM_RESTRICTION_NUMBER)
+                && am_action_restriction_next(&cur, end, &arg, &al)) {
+                for (i = 0; i < al && is_digit((unsigned char) arg[i]); i++)
+                    ;
+                if (i == al)
+                    continue;           /* sleep N: a pause, then go on */
+            }
+            cur = save;
+            return server_error(out, conf, err);
         }
-        if (strcmp(r->name, "defer") == 0) {
-            format_reject(out, conf, conf->defer_code, "4.3.2", reply_name,
-                          class, "Try again later", 15);
-            return 1;
-        }
-        if (r->flags & (AM_RESTRICTION_TABLE | AM_RESTRICTION_SERVICE)) {
-            server_error(out, conf);
-            return 1;
-        }
-        return 0;
+        if (strcmp(r->name, "permit") == 0)
+            return AM_REPLY_NONE;
+        return AM_REPLY_DEPENDS;
     }
-    return 0;
+    /* No names at all: smtpd warns and treats the value as OK. */
+    return AM_REPLY_NONE;
 }
 
 int
@@ -851,7 +882,12 @@ am_action_reply(const struct am_action *a, int check, const char *reply_name,
         am_check_conf_init(&dflt);
         conf = &dflt;
     }
-    memset(out, 0, sizeof(*out));
+    out->code = 0;
+    out->dsn[0] = '\0';
+    out->when = AM_REPLY_NOW;
+    out->disconnect = 0;
+    out->uncertain = 0;
+    am_buf_reset(&out->line);
     switch (a->kind) {
     case AM_ACTION_REJECT:
         code = conf->map_reject_code;
@@ -874,12 +910,11 @@ am_action_reply(const struct am_action *a, int check, const char *reply_name,
         snprintf(dsn, sizeof(dsn), "%c.7.1", '0' + a->code / 100);
         break;
     case AM_ACTION_INVALID:
-        server_error(out, conf);
-        return 1;
+        return server_error(out, conf, err);
     case AM_ACTION_RESTRICTIONS:
-        return restrictions_reply(a, check, reply_name, conf, out);
+        return restrictions_reply(a, check, reply_name, conf, out, err);
     default:
-        return 0;
+        return AM_REPLY_NONE;
     }
     if (a->dsn != NULL) {
         size_t n = a->dsn_len < sizeof(dsn) ? a->dsn_len : sizeof(dsn) - 1;
@@ -890,10 +925,8 @@ am_action_reply(const struct am_action *a, int check, const char *reply_name,
     }
     am_action_fix_dsn(dsn, strlen(dsn), check, fixed);
     if (a->text_len > 0)
-        format_reject(out, conf, code, fixed, reply_name, class, a->text,
-                      a->text_len);
-    else
-        format_reject(out, conf, code, fixed, reply_name, class, deftext,
-                      strlen(deftext));
-    return 1;
+        return format_reject(out, conf, code, fixed, reply_name, class,
+                             a->text, a->text_len, err);
+    return format_reject(out, conf, code, fixed, reply_name, class, deftext,
+                         strlen(deftext), err);
 }

@@ -13,6 +13,7 @@
 #include <stddef.h>
 
 #include "engine/check.h"
+#include "formats/buf.h"
 #include "formats/diag.h"
 
 enum am_action_kind {
@@ -113,8 +114,6 @@ int am_action_restriction_next(const char **cursor, const char *end,
 
 /* --- replies --- */
 
-#define AM_REPLY_MAX 510        /* smtpd cuts reply text to this many bytes */
-
 enum am_reply_when {
     AM_REPLY_NOW = 0,           /* sent at once */
     AM_REPLY_IF_REJECT,         /* DEFER_IF_REJECT: sent instead of a later
@@ -126,7 +125,7 @@ enum am_reply_when {
 struct am_reply {
     int code;                   /* SMTP code as sent */
     char dsn[16];               /* enhanced status code as sent */
-    char line[AM_REPLY_MAX + 1]; /* the reply line, without CRLF */
+    struct am_buf line;         /* the reply line, without CRLF */
     int when;                   /* enum am_reply_when */
     int disconnect;             /* 421/521: smtpd then closes the session */
     int uncertain;              /* smtpd's text is unpredictable (REJECT
@@ -134,13 +133,30 @@ struct am_reply {
                                  * default text */
 };
 
+/* A reply is reused across calls; free it once. */
+void am_reply_init(struct am_reply *r);
+void am_reply_free(struct am_reply *r);
+
+/* am_action_reply() results. */
+enum {
+    AM_REPLY_NONE = 0,          /* no reply of its own: OK, DUNNO, HOLD, ...;
+                                 * smtpd goes on or accepts */
+    AM_REPLY_SENT = 1,          /* out holds the reply */
+    AM_REPLY_DEPENDS = 2,       /* a restriction list whose outcome needs a
+                                 * live session (permit_mynetworks, ...) */
+};
+
 /* The reply smtpd sends for action a found by the given check, for the
  * client, HELO name or address reply_name (Postfix's form: "name[addr]",
  * the HELO argument, the address as sent; see am_search_reply_name()).
- * Returns 1 with out filled, 0 if the action sends no reply of its own
- * (OK, DUNNO, HOLD, ..., or a restriction list that needs a live session
- * to evaluate), AM_ERR_INVALID for AM_CHECK_EXACT (no reply class).
- * conf may be NULL (defaults). */
+ * Returns AM_REPLY_SENT with out filled, AM_REPLY_NONE or AM_REPLY_DEPENDS
+ * (out->line empty), AM_ERR_INVALID for AM_CHECK_EXACT (no reply class),
+ * or AM_ERR_NOMEM.  conf may be NULL (defaults).
+ *
+ * Like Postfix 3.7, the line is not cut at 510 bytes: smtpd_check_reject()
+ * "truncates" its buffer without terminating it, so the whole text goes
+ * out.  Bytes that are not printable become spaces (UTF-8 sequences are
+ * kept when smtputf8_enable = yes). */
 int am_action_reply(const struct am_action *a, int check,
                     const char *reply_name, const struct am_check_conf *conf,
                     struct am_reply *out, struct am_error *err);

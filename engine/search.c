@@ -156,9 +156,12 @@ add_probe(am_search *s, const char *key, size_t len, int fixed_only,
 static int
 set_text(struct am_buf *b, const char *text, size_t len, struct am_error *err)
 {
+    int rc;
+
     am_buf_reset(b);
-    if (am_buf_reserve(b, 1, err) < 0)
-        return err ? err->code : AM_ERR_NOMEM;
+    if ((rc = am_buf_reserve(b, len, err)) < 0)
+        return rc;
+    b->data[0] = '\0';
     return am_buf_append(b, text, len, err);
 }
 
@@ -459,6 +462,7 @@ unquote_local(struct am_buf *out, const char *addr, size_t len,
     am_buf_reset(out);
     if ((rc = am_buf_reserve(out, len + 1, err)) < 0)
         return rc;
+    out->data[0] = '\0';
     if (len > 0 && addr[0] == '@' && (colon = memchr(addr, ':', len)) != NULL) {
         start = colon + 1;
         am_buf_append(out, addr, (size_t) (start - addr), NULL);
