@@ -39,6 +39,7 @@ CLIENT_VALUES = [
     "BCC bcc@example.net", "BCC nobody", "PREPEND X-Test: yes",
     "PREPEND noheader", "WARN some warning", "INFO", "HANGUP",
     "permit", "reject", "defer", "reject, permit", "REJECT, text",
+    "defer,permit",
     "sleep 0, reject", "FOOBAR", "REJECTED", "200 weird", "350 odd",
     "600 too big", "4xx text", "hash:/nonexistent", "check_client_access",
     "reject_unauth_pipelining, reject", "REJECT 5.7.9",
