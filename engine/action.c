@@ -25,6 +25,18 @@ is_digit(int c)
     return c >= '0' && c <= '9';
 }
 
+/* alldig(): non-empty and only digits. */
+static int
+all_digits(const char *s, size_t len)
+{
+    size_t i;
+
+    for (i = 0; i < len; i++)
+        if (!is_digit((unsigned char) s[i]))
+            return 0;
+    return len > 0;
+}
+
 static const char *const kind_names[AM_ACTION_KIND_COUNT] = {
     [AM_ACTION_INVALID] = "invalid",
     [AM_ACTION_OK] = "OK",
@@ -512,11 +524,7 @@ parse_restrictions(struct parse *p, const struct am_check_conf *conf)
                            "restriction \"%s\" needs a domain name; smtpd "
                            "ignores it", r->name);
             } else if (r->flags & AM_RESTRICTION_NUMBER) {
-                size_t i;
-
-                for (i = 0; arg != NULL && i < al && is_digit((unsigned char) arg[i]); i++)
-                    ;
-                if (arg == NULL || al == 0 || i != al) {
+                if (arg == NULL || !all_digits(arg, al)) {
                     report(p, AM_DIAG_ERROR, w, "missing-argument",
                            "restriction \"%s\" must be followed by a number",
                            r->name);
@@ -552,17 +560,20 @@ am_action_parse(const char *value, size_t len, int check,
                 struct am_diag_sink *diags, const struct am_loc *loc)
 {
     struct am_check_conf dflt;
-    struct parse p = { out, diags, loc, value };
+    struct parse p = { out, diags, loc, NULL };
     const char *end, *s;
-    size_t wl, i;
-    int kind, all_digits;
+    size_t wl;
+    int kind;
 
     if (conf == NULL) {
         am_check_conf_init(&dflt);
         conf = &dflt;
     }
-    len = value != NULL ? strnlen(value, len) : 0;
+    if (value == NULL)
+        value = "";
+    len = strnlen(value, len);
     end = value + len;
+    p.value = value;
     memset(out, 0, sizeof(*out));
     out->word = value;
     out->args = end;
@@ -588,14 +599,10 @@ am_action_parse(const char *value, size_t len, int check,
     out->text = s;
     out->text_len = out->args_len;
 
-    for (all_digits = 1, i = 0; i < len; i++)
-        if (!is_digit((unsigned char) value[i]))
-            all_digits = 0;
-
     kind = find_word(value, wl);
     if (kind == AM_ACTION_OK || kind == AM_ACTION_RELAY)
         kind = -1;              /* tested after the digit forms */
-    if (kind < 0 && all_digits) {
+    if (kind < 0 && all_digits(value, len)) {
         out->kind = AM_ACTION_NUMERIC;
         out->acts_as = AM_ACTION_OK;
         if (len == 3 && (value[0] == '4' || value[0] == '5'))
@@ -609,8 +616,7 @@ am_action_parse(const char *value, size_t len, int check,
         return;
     }
     if (kind < 0 && wl == 3 && out->args_len > 0
-        && (value[0] == '4' || value[0] == '5') && is_digit((unsigned char) value[1])
-        && is_digit((unsigned char) value[2])) {
+        && (value[0] == '4' || value[0] == '5') && all_digits(value, 3)) {
         kind = AM_ACTION_CODE;
         out->code = (value[0] - '0') * 100 + (value[1] - '0') * 10
             + (value[2] - '0');
@@ -706,9 +712,7 @@ am_action_parse(const char *value, size_t len, int check,
         out->args_len = len;
         out->text = end;
         out->text_len = 0;
-        if (wl == 3 && is_digit((unsigned char) value[0])
-            && is_digit((unsigned char) value[1])
-            && is_digit((unsigned char) value[2]))
+        if (wl == 3 && all_digits(value, 3))
             report(&p, AM_DIAG_ERROR, value, "bad-reply-code",
                    "reply code %.3s is not 4NN or 5NN; smtpd reads the value"
                    " as restriction names", value);
@@ -842,17 +846,13 @@ restrictions_reply(const struct am_action *a, int check,
                         | AM_RESTRICTION_NUMBER)) {
             /* Only a number can follow sleep, and no table or service name
              * can appear in a value: a configuration error. */
-            const char *save = cur, *arg;
-            size_t al, i;
+            const char *arg;
+            size_t al;
 
             if ((r->flags & AM_RESTRICTION_NUMBER)
-                && am_action_restriction_next(&cur, end, &arg, &al)) {
-                for (i = 0; i < al && is_digit((unsigned char) arg[i]); i++)
-                    ;
-                if (i == al)
-                    continue;           /* sleep N: a pause, then go on */
-            }
-            cur = save;
+                && am_action_restriction_next(&cur, end, &arg, &al)
+                && all_digits(arg, al))
+                continue;               /* sleep N: a pause, then go on */
             return server_error(out, conf, err);
         }
         if (strcmp(r->name, "permit") == 0)

@@ -345,7 +345,8 @@ build_client(am_search *s, int check, const struct am_search_input *in,
 
     if (*name == '\0')
         return am_error_set(err, AM_ERR_SYNTAX, "empty client hostname");
-    if ((rc = normalize_addr(in->text, conf->ipv4, addr, sizeof(addr), err)) < 0)
+    rc = normalize_addr(in->text, conf->ipv4, addr, sizeof(addr), err);
+    if (rc < 0)
         return rc;
     if ((rc = set_text(&s->subject, addr, strlen(addr), err)) < 0)
         return rc;
@@ -575,7 +576,8 @@ find_addr(am_search *s, const char *addr, size_t len, int fixed_only,
         return rc;
     if (s->w1.len == len && memcmp(s->w1.data, addr, len) == 0)
         return add_probe(s, addr, len, fixed_only, step, 0, err);
-    if ((rc = add_probe(s, s->w1.data, s->w1.len, fixed_only, step, 1, err)) < 0)
+    rc = add_probe(s, s->w1.data, s->w1.len, fixed_only, step, 1, err);
+    if (rc < 0)
         return rc;
     return add_probe(s, addr, len, fixed_only, step, 0, err);
 }
@@ -616,7 +618,8 @@ search_mail(am_search *s, const char *full, const struct am_check_conf *conf,
         if (conf->parent_style)
             next++;
     }
-    if ((rc = find_addr(s, full, local_len + 1, 1, AM_STEP_MAIL_LOCAL, err)) < 0)
+    rc = find_addr(s, full, local_len + 1, 1, AM_STEP_MAIL_LOCAL, err);
+    if (rc < 0)
         goto out;
     if (bare != NULL)
         rc = find_addr(s, bare, bare_local + 1, 1, AM_STEP_MAIL_LOCAL_NOEXT,
@@ -658,7 +661,8 @@ build_mail(am_search *s, int check, const struct am_search_input *in,
     if (*fp == NULL
         && (*fp = am_fold_new(conf->smtputf8 ? AM_FOLD_UTF8 : 0, err)) == NULL)
         return err ? err->code : AM_ERR_NOMEM;
-    if ((rc = am_fold_key(*fp, s->w2.data, s->w2.len, &folded, &flen, err)) < 0) {
+    rc = am_fold_key(*fp, s->w2.data, s->w2.len, &folded, &flen, err);
+    if (rc < 0) {
         am_error_prefix(err, "address \"%.100s\"", s->reply.data);
         return rc;
     }
