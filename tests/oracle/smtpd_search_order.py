@@ -68,6 +68,18 @@ CASES = [
      '"sp ace"@example.net'),
 ]
 
+# A hit ends the search of that table whatever the value, DUNNO included:
+# for a client, a hit on a parent domain skips every address lookup.
+# (case, {socketmap name: key answered "DUNNO"})
+HIT_CASES = [
+    (("A", "192.0.2.10", "Mail.Sub.Example.COM", UNKNOWN, "h.example",
+      "User+Ext@Sub.Example.COM", "rcpt@example.net"),
+     {"client_all": "example.com", "sender_all": "sub.example.com"}),
+    (("A", "192.0.2.11", "Mail.Sub.Example.COM", UNKNOWN, "h.example",
+      "x@example.org", '"a b+c"@example.net'),
+     {"client_full": "Mail.Sub.Example.COM", "rcpt_all": "a b@example.net"}),
+]
+
 KINDS = [("client", "client"), ("reverse_client", "rclient"),
          ("helo", "helo"), ("sender", "sender"), ("recipient", "rcpt")]
 
@@ -90,9 +102,16 @@ def fold(key):
     return key.lower() if key.isascii() else key.casefold()
 
 
-def run_case(tool, variants, srv, case):
+def cut_after(keys, hit):
+    """The keys up to and including the first one equal to hit."""
+    return keys[:keys.index(hit) + 1] if hit in keys else keys
+
+
+def run_case(tool, variants, srv, case, hits=None):
     variant, addr, name, rname, helo, sender, rcpt = case
     port, confdir = variants[variant]
+    hits = hits or {}
+    srv.answers = {(m, k.encode()): b"DUNNO" for m, k in hits.items()}
     srv.take()
     s = Session(port)
     s.xclient(addr=addr, name=name or "[UNAVAILABLE]",
@@ -122,6 +141,10 @@ def run_case(tool, variants, srv, case):
         want = searchkeys(tool, confdir, kind, text, host)
         want_all = [fold(k) for _, k in want]
         want_full = [k for scope, k in want if scope == "all"]
+        if tag + "_all" in hits:
+            want_all = cut_after(want_all, hits[tag + "_all"])
+        if tag + "_full" in hits:
+            want_full = cut_after(want_full, hits[tag + "_full"])
         got_all = seen.get(tag + "_all", [])
         got_full = seen.get(tag + "_full", [])
         label = "%s %s %r%s" % (variant, kind, text,
@@ -154,6 +177,9 @@ def main():
     probes = 0
     for case in CASES:
         failures += run_case(tool, variants, srv, case)
+        probes += 1
+    for case, hits in HIT_CASES:
+        failures += run_case(tool, variants, srv, case, hits)
         probes += 1
     for f in failures:
         print("FAIL " + f)
