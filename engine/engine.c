@@ -18,33 +18,6 @@ struct am_engine {
     size_t ntables;
 };
 
-static const char *const kind_names[] = {
-    [AM_CHECK_EXACT] = "exact",
-    [AM_CHECK_CLIENT] = "client",
-    [AM_CHECK_HELO] = "helo",
-    [AM_CHECK_SENDER] = "sender",
-    [AM_CHECK_RECIPIENT] = "recipient",
-};
-
-int
-am_check_kind_parse(const char *name)
-{
-    size_t i;
-
-    for (i = 0; i < sizeof(kind_names) / sizeof(kind_names[0]); i++)
-        if (strcasecmp(name, kind_names[i]) == 0)
-            return (int) i;
-    return -1;
-}
-
-const char *
-am_check_kind_name(int kind)
-{
-    if (kind < 0 || (size_t) kind >= sizeof(kind_names) / sizeof(kind_names[0]))
-        return "?";
-    return kind_names[kind];
-}
-
 am_engine *
 am_engine_open(const char *const *specs, size_t nspecs,
                const struct am_engine_opts *opts, struct am_error *err)

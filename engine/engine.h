@@ -15,24 +15,13 @@
 
 #include <stddef.h>
 
+#include "engine/check.h"
 #include "formats/diag.h"
 #include "formats/error.h"
 #include "formats/pfconf.h"
 
-enum am_check_kind {
-    AM_CHECK_EXACT,             /* one exact lookup per table, like postmap -q */
-    AM_CHECK_CLIENT,            /* check_client_access: hostname or address */
-    AM_CHECK_HELO,              /* check_helo_access */
-    AM_CHECK_SENDER,            /* check_sender_access */
-    AM_CHECK_RECIPIENT,         /* check_recipient_access */
-};
-
-/* "exact", "client", "helo", "sender", "recipient" -> kind, or -1. */
-int am_check_kind_parse(const char *name);
-const char *am_check_kind_name(int kind);
-
 struct am_engine_opts {
-    int kind;                   /* enum am_check_kind */
+    int kind;                   /* enum am_check */
     const am_pfconf *conf;      /* search-order parameters; NULL: defaults */
     int nofold;                 /* do not fold keys (postmap -f) */
     struct am_diag_sink *diags; /* warnings while loading; may be NULL */
