@@ -1,21 +1,22 @@
-/* engine.c - loading tables and answering lookups; see engine.h.
- *
- * XXX Provisional: exact lookups in each table, in order.  The Postfix
- * search order per check kind, networks and cidr tables plug in here.
- */
+/* engine.c - searching tables in smtpd's order; see engine.h. */
 #include "engine/engine.h"
 
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "engine/table.h"
+#include "formats/addr.h"
+#include "formats/buf.h"
 #include "formats/store.h"
 
 struct am_engine {
     int kind;
+    struct am_check_conf conf;
     am_table **tables;
     size_t ntables;
+    am_search *search;
+    struct am_buf value;        /* the answer's value, copied */
+    struct am_buf key;          /* the answer's key, copied */
 };
 
 am_engine *
@@ -26,49 +27,267 @@ am_engine_open(const char *const *specs, size_t nspecs,
     am_engine *e = calloc(1, sizeof(*e));
     size_t i;
 
-    if (e == NULL || (e->tables = calloc(nspecs ? nspecs : 1, sizeof(*e->tables))) == NULL) {
-        free(e);
+    if (e == NULL) {
         am_error_set(err, AM_ERR_NOMEM, "out of memory");
         return NULL;
     }
+    am_buf_init(&e->value, 0);
+    am_buf_init(&e->key, 0);
     e->kind = opts->kind;
+    am_check_conf_init(&e->conf);
+    if (am_check_name(opts->kind) == NULL) {
+        am_error_set(err, AM_ERR_INVALID, "unknown check kind %d", opts->kind);
+        goto fail;
+    }
+    if (opts->conf != NULL && am_check_conf_load(&e->conf, opts->conf, err) < 0)
+        goto fail;
+    if ((e->search = am_search_new(err)) == NULL)
+        goto fail;
+    if ((e->tables = calloc(nspecs ? nspecs : 1, sizeof(*e->tables))) == NULL) {
+        am_error_set(err, AM_ERR_NOMEM, "out of memory");
+        goto fail;
+    }
     to.nofold = opts->nofold;
-    to.utf8 = opts->conf ? am_pfconf_bool(opts->conf, "smtputf8_enable", 1) : 1;
+    to.utf8 = e->conf.smtputf8;
     to.nul_mode = AM_STORE_NUL_AUTO;
-    to.default_type = opts->conf ? am_pfconf_get(opts->conf, "default_database_type") : "hash";
+    to.default_type = opts->conf ? am_pfconf_get(opts->conf, "default_database_type")
+                                 : "hash";
     to.diags = opts->diags;
+    to.preload = opts->preload;
     for (i = 0; i < nspecs; i++) {
-        if ((e->tables[i] = am_table_open(specs[i], &to, err)) == NULL) {
-            am_engine_close(e);
-            return NULL;
-        }
+        if ((e->tables[i] = am_table_open(specs[i], &to, err)) == NULL)
+            goto fail;
         e->ntables++;
     }
     return e;
+fail:
+    am_engine_close(e);
+    return NULL;
+}
+
+/* Does this action end the restriction list (vs. "go on")? */
+static int
+is_final(const struct am_action *a)
+{
+    switch (a->acts_as) {
+    case AM_ACTION_OK:
+    case AM_ACTION_RELAY:
+    case AM_ACTION_NUMERIC:
+    case AM_ACTION_REJECT:
+    case AM_ACTION_DEFER:
+    case AM_ACTION_CODE:
+    case AM_ACTION_RESTRICTIONS:
+    case AM_ACTION_INVALID:
+    case AM_ACTION_HANGUP:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+static int
+trace_step(am_trace *trace, size_t table, const struct am_probe *p, int result,
+           const char *value, const struct am_loc *loc, struct am_error *err)
+{
+    struct am_trace_step st;
+
+    if (trace == NULL)
+        return 0;
+    memset(&st, 0, sizeof(st));
+    st.table = table;
+    st.key = p->key;
+    st.step = p->step;
+    st.fixed_only = p->fixed_only;
+    st.result = result;
+    st.value = value;
+    if (loc != NULL)
+        st.loc = *loc;
+    if (am_trace_add(trace, &st) < 0)
+        return am_error_set(err, AM_ERR_NOMEM, "out of memory");
+    return 0;
+}
+
+static int
+keep_answer(am_engine *e, size_t table, const struct am_probe *p,
+            const struct am_table_result *res, struct am_answer *ans,
+            struct am_error *err)
+{
+    int rc;
+
+    am_buf_reset(&e->value);
+    am_buf_reset(&e->key);
+    if ((rc = am_buf_append(&e->value, res->value, res->vlen, err)) < 0
+        || (rc = am_buf_append(&e->key, p->key, p->len, err)) < 0)
+        return rc;
+    memset(ans, 0, sizeof(*ans));
+    ans->table = table;
+    ans->table_name = am_table_name(e->tables[table]);
+    ans->key = e->key.data;
+    ans->step = p->step;
+    ans->value = e->value.data;
+    ans->vlen = res->vlen;
+    ans->loc = res->loc;
+    am_action_parse(ans->value, ans->vlen, e->kind, &e->conf, &ans->action,
+                    NULL, NULL);
+    ans->final = is_final(&ans->action);
+    return 0;
+}
+
+/* Walk the probes i with keep(i) true over every table; see engine.h for
+ * how hits combine.  With a trace, keep probing after the decision. */
+static int
+run_search(am_engine *e, int (*keep)(const struct am_probe *), struct am_answer *ans,
+           am_trace *trace, struct am_error *err)
+{
+    struct am_answer first_open;      /* first non-final hit */
+    struct am_table_result res;
+    size_t t, i, nprobes = am_search_count(e->search);
+    int rc, decided = 0, have_open = 0, hit;
+
+    for (t = 0; t < e->ntables; t++) {
+        am_table *tab = e->tables[t];
+
+        hit = 0;
+        for (i = 0; i < nprobes; i++) {
+            const struct am_probe *p = am_search_probe(e->search, i);
+
+            if (keep != NULL && !keep(p))
+                continue;
+            if (p->fixed_only && !am_table_is_fixed(tab)) {
+                if ((rc = trace_step(trace, t, p, AM_TRACE_SKIPPED, NULL, NULL, err)) < 0)
+                    return rc;
+                continue;
+            }
+            rc = am_table_get(tab, p->key, p->len, &res, err);
+            if (rc < 0) {
+                if (trace_step(trace, t, p, AM_TRACE_ERROR, err->msg, NULL, err) < 0)
+                    return AM_ERR_NOMEM;
+                return rc;
+            }
+            if (rc == 0) {
+                if ((rc = trace_step(trace, t, p, AM_TRACE_MISS, NULL, NULL, err)) < 0)
+                    return rc;
+                continue;
+            }
+            if (trace != NULL)
+                am_table_locate(tab, p->key, p->len, &res);
+            if (hit || decided) {
+                if ((rc = trace_step(trace, t, p, AM_TRACE_SHADOWED, res.value,
+                                     &res.loc, err)) < 0)
+                    return rc;
+                continue;
+            }
+            hit = 1;
+            if ((rc = trace_step(trace, t, p, AM_TRACE_HIT, res.value, &res.loc, err)) < 0)
+                return rc;
+            /* The first hit ends this table's search. */
+            if ((rc = keep_answer(e, t, p, &res, ans, err)) < 0)
+                return rc;
+            if (ans->final) {
+                decided = 1;
+            } else if (!have_open) {
+                have_open = 1;
+                first_open = *ans;
+            }
+            if (trace == NULL)
+                break;
+        }
+        if (decided && trace == NULL)
+            return 1;
+    }
+    if (decided)
+        return 1;
+    if (have_open) {
+        /* keep_answer() may have copied later hits over e->value/e->key:
+         * copy the first open one back. */
+        struct am_table_result r = { first_open.value, first_open.vlen, first_open.loc };
+        struct am_probe p = { first_open.key, strlen(first_open.key), 0,
+                              first_open.step, 0 };
+        char *v = strdup(first_open.value), *k = strdup(first_open.key);
+        size_t tab = first_open.table;
+
+        if (v == NULL || k == NULL) {
+            free(v);
+            free(k);
+            return am_error_set(err, AM_ERR_NOMEM, "out of memory");
+        }
+        r.value = v;
+        p.key = k;
+        rc = keep_answer(e, tab, &p, &r, ans, err);
+        free(v);
+        free(k);
+        return rc < 0 ? rc : 1;
+    }
+    return 0;
+}
+
+int
+am_engine_query(am_engine *e, const struct am_search_input *in,
+                struct am_answer *ans, am_trace *trace, struct am_error *err)
+{
+    int rc;
+
+    if (trace != NULL)
+        am_trace_reset(trace);
+    if ((rc = am_search_build(e->search, e->kind, in, &e->conf, err)) < 0)
+        return rc;
+    return run_search(e, NULL, ans, trace, err);
+}
+
+static int
+keep_address_steps(const struct am_probe *p)
+{
+    return p->step == AM_STEP_ADDRESS || p->step == AM_STEP_NETWORK;
+}
+
+static int
+keep_name_steps(const struct am_probe *p)
+{
+    return p->step == AM_STEP_HOSTNAME || p->step == AM_STEP_PARENT;
 }
 
 int
 am_engine_lookup(am_engine *e, const char *key, size_t klen,
                  struct am_answer *ans, struct am_error *err)
 {
-    struct am_table_result res;
-    size_t i;
+    struct am_search_input in = { NULL, NULL };
+    int (*keep)(const struct am_probe *) = NULL;
+    struct am_addr addr;
+    char *text;
     int rc;
 
-    for (i = 0; i < e->ntables; i++) {
-        rc = am_table_get(e->tables[i], key, klen, &res, err);
-        if (rc < 0)
-            return rc;
-        if (rc > 0) {
-            ans->value = res.value;
-            ans->vlen = res.vlen;
-            ans->table = am_table_name(e->tables[i]);
-            ans->key = NULL;
-            ans->loc = res.loc;
-            return 1;
+    if (memchr(key, '\0', klen) != NULL)
+        return 0;               /* Postfix never sends such a key */
+    if ((text = strndup(key, klen)) == NULL)
+        return am_error_set(err, AM_ERR_NOMEM, "out of memory");
+    in.text = text;
+    if (e->kind == AM_CHECK_CLIENT || e->kind == AM_CHECK_REVERSE_CLIENT) {
+        /* smtpd sends the client's name and its address as two requests:
+         * search each the way check_namadr_access() would. */
+        if (am_addr_parse(text, klen, &addr)) {
+            keep = keep_address_steps;
+        } else {
+            in.text = "0.0.0.0";
+            in.hostname = text;
+            keep = keep_name_steps;
         }
     }
-    return 0;
+    rc = am_search_build(e->search, e->kind, &in, &e->conf, err);
+    if (rc >= 0)
+        rc = run_search(e, keep, ans, NULL, err);
+    else if (rc == AM_ERR_SYNTAX)
+        rc = 0;                 /* not a key this check can look up */
+    free(text);
+    return rc;
+}
+
+int
+am_engine_reply(am_engine *e, const struct am_answer *ans,
+                struct am_reply *reply, struct am_error *err)
+{
+    return am_action_reply(&ans->action, e->kind,
+                           am_search_reply_name(e->search), &e->conf, reply,
+                           err);
 }
 
 int
@@ -89,6 +308,12 @@ am_engine_table_name(const am_engine *e, size_t i)
     return i < e->ntables ? am_table_name(e->tables[i]) : NULL;
 }
 
+const am_search *
+am_engine_search(const am_engine *e)
+{
+    return e->search;
+}
+
 void
 am_engine_close(am_engine *e)
 {
@@ -99,5 +324,8 @@ am_engine_close(am_engine *e)
     for (i = 0; i < e->ntables; i++)
         am_table_close(e->tables[i]);
     free(e->tables);
+    am_search_free(e->search);
+    am_buf_free(&e->value);
+    am_buf_free(&e->key);
     free(e);
 }

@@ -5,8 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "formats/arena.h"
 #include "formats/buf.h"
 #include "formats/fold.h"
+#include "formats/kvmap.h"
 #include "formats/store.h"
 #include "formats/texthash.h"
 #include "formats/utf8.h"
@@ -21,7 +23,83 @@ struct am_table {
     am_texthash *text;          /* texthash */
     struct am_buf val;          /* NUL-terminated copy of a texthash value */
     struct am_diag_sink *diags;
+    /* Preloaded compiled table: records in an arena, indexed. */
+    am_arena *arena;
+    struct am_record *recs;
+    size_t nrecs, caprecs;
+    am_kvmap *map;
+    /* The source of a compiled table, read on demand by am_table_locate. */
+    am_texthash *source;
+    int source_tried;
+    char *path;                 /* the name part of the spec */
 };
+
+/* Copy one stored record into memory, without the NULs Postfix stores. */
+static int
+preload_record(void *ctx, const char *key, size_t klen, const char *val,
+               size_t vlen)
+{
+    am_table *t = ctx;
+    struct am_record *r;
+
+    if (klen > 0 && vlen > 0 && key[klen - 1] == '\0' && val[vlen - 1] == '\0') {
+        klen--;
+        vlen--;
+    }
+    vlen = strnlen(val, vlen);
+    if (klen >= 0xffffffffu || vlen >= 0xffffffffu)
+        return AM_ERR_LIMIT;
+    if (t->nrecs == t->caprecs) {
+        size_t ncap = t->caprecs ? t->caprecs * 2 : 256;
+        struct am_record *nr = realloc(t->recs, ncap * sizeof(*nr));
+        if (nr == NULL)
+            return AM_ERR_NOMEM;
+        t->recs = nr;
+        t->caprecs = ncap;
+    }
+    r = &t->recs[t->nrecs];
+    memset(r, 0, sizeof(*r));
+    if ((r->key = am_arena_strndup(t->arena, key, klen)) == NULL
+        || (r->val = am_arena_strndup(t->arena, val, vlen)) == NULL)
+        return AM_ERR_NOMEM;
+    r->klen = (uint32_t) klen;
+    r->vlen = (uint32_t) vlen;
+    t->nrecs++;
+    return 0;
+}
+
+/* Read every record of t->store into memory, then close the file.  When a
+ * key is stored both with and without a NUL, the first one read wins. */
+static int
+preload(am_table *t, struct am_error *err)
+{
+    struct am_record *unique;
+    size_t i, n = 0;
+    int rc;
+
+    if ((t->arena = am_arena_new()) == NULL)
+        return am_error_set(err, AM_ERR_NOMEM, "out of memory");
+    rc = am_store_each(t->store, preload_record, t, err);
+    if (rc > 0 || rc == AM_ERR_NOMEM || rc == AM_ERR_LIMIT)
+        return am_error_set(err, rc > 0 ? AM_ERR_INVALID : rc,
+                            "cannot load %s into memory", t->name);
+    if (rc < 0)
+        return rc;
+    /* Drop later duplicates so the index holds unique keys. */
+    if ((rc = am_record_sort_keys(t->recs, t->nrecs, err)) < 0)
+        return rc;
+    unique = t->recs;
+    for (i = 0; i < t->nrecs; i++)
+        if (n == 0 || unique[n - 1].klen != t->recs[i].klen
+            || memcmp(unique[n - 1].key, t->recs[i].key, t->recs[i].klen) != 0)
+            unique[n++] = t->recs[i];
+    t->nrecs = n;
+    if ((t->map = am_kvmap_build(t->recs, t->nrecs, err)) == NULL)
+        return err ? err->code : AM_ERR_NOMEM;
+    am_store_close(t->store);
+    t->store = NULL;
+    return 0;
+}
 
 static const char *const type_names[] = {
     [AM_TABLE_HASH] = "hash",
@@ -107,6 +185,10 @@ am_table_open(const char *spec, const struct am_table_opts *opts,
         goto fail;
     }
     t->fold = !opts->nofold && t->type != AM_TABLE_CIDR;
+    if ((t->path = strdup(name)) == NULL) {
+        am_error_set(err, AM_ERR_NOMEM, "out of memory");
+        goto fail;
+    }
     switch (t->type) {
     case AM_TABLE_HASH:
     case AM_TABLE_BTREE:
@@ -114,7 +196,7 @@ am_table_open(const char *spec, const struct am_table_opts *opts,
     case AM_TABLE_CDB:
         t->store = am_store_open(am_store_type_parse(tname, tlen), name,
                                  opts->nul_mode, err);
-        if (t->store == NULL)
+        if (t->store == NULL || (opts->preload && preload(t, err) < 0))
             goto fail;
         break;
     case AM_TABLE_TEXTHASH:
@@ -168,6 +250,14 @@ am_table_get(am_table *t, const char *key, size_t klen,
     }
     if (t->fold && (rc = am_fold_key(t->folder, key, klen, &k, &kl, err)) < 0)
         return rc;
+    if (t->map != NULL) {
+        rec = am_kvmap_get(t->map, k, kl);
+        if (rec == NULL)
+            return 0;
+        res->value = rec->val;
+        res->vlen = rec->vlen;
+        return 1;
+    }
     if (t->store != NULL) {
         rc = am_store_get(t->store, k, kl, &res->value, &res->vlen, err);
         if (rc < 0)
@@ -175,6 +265,30 @@ am_table_get(am_table *t, const char *key, size_t klen,
         return rc;
     }
     return am_error_set(err, AM_ERR_UNSUPPORTED, "no lookup for %s", t->name);
+}
+
+int
+am_table_locate(am_table *t, const char *key, size_t klen,
+                struct am_table_result *res)
+{
+    const struct am_record *rec;
+    struct am_error err;
+    int flags;
+
+    if (res->loc.line != 0)
+        return 1;
+    if (t->store == NULL && t->map == NULL)
+        return 0;
+    if (!t->source_tried) {
+        t->source_tried = 1;
+        flags = (t->fold ? AM_TEXTHASH_FOLD : 0) | (t->utf8 ? AM_TEXTHASH_UTF8 : 0);
+        t->source = am_texthash_open(t->path, flags, NULL, &err);
+    }
+    if (t->source == NULL || am_texthash_get(t->source, key, klen, &rec, &err) <= 0)
+        return 0;
+    res->loc.file = am_texthash_path(t->source);
+    res->loc.line = rec->line;
+    return 1;
 }
 
 int
@@ -202,6 +316,11 @@ am_table_close(am_table *t)
         return;
     am_store_close(t->store);
     am_texthash_close(t->text);
+    am_texthash_close(t->source);
+    am_kvmap_free(t->map);
+    free(t->recs);
+    am_arena_free(t->arena);
+    free(t->path);
     am_fold_free(t->folder);
     am_buf_free(&t->val);
     free(t->name);

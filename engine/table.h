@@ -30,6 +30,9 @@ struct am_table_opts {
     int nul_mode;               /* AM_STORE_NUL_* for compiled tables */
     const char *default_type;   /* type when the spec has none ("hash") */
     struct am_diag_sink *diags; /* load-time and lookup warnings; may be NULL */
+    int preload;                /* read compiled tables into memory at open:
+                                 * later lookups never touch the disk and see
+                                 * one version of the table */
 };
 
 struct am_table_result {
@@ -47,6 +50,13 @@ am_table *am_table_open(const char *spec, const struct am_table_opts *opts,
 /* 1 found, 0 not found, <0 error. */
 int am_table_get(am_table *t, const char *key, size_t klen,
                  struct am_table_result *res, struct am_error *err);
+/* Where did the entry for key come from?  For a compiled table whose source
+ * file (the table name without suffix) is at hand, the source is read once
+ * (quietly) and the key's line found; res->loc is filled when known.
+ * Returns 1 when a location was found, 0 otherwise. */
+int am_table_locate(am_table *t, const char *key, size_t klen,
+                    struct am_table_result *res);
+
 /* Fixed tables receive partial keys from smtpd; pattern tables do not. */
 int am_table_is_fixed(const am_table *t);
 int am_table_type(const am_table *t);
