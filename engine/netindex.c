@@ -599,7 +599,8 @@ build_family(am_netindex *ix, const am_netindex_builder *b, int f)
             ix->node4[i].imask = t.nodes[i].imask;
             ix->node4[i].shift = t.nodes[i].shift;
         }
-        memcpy(ix->slot4, t.slots, t.nslots * sizeof(*t.slots));
+        if (t.nslots > 0)
+            memcpy(ix->slot4, t.slots, t.nslots * sizeof(*t.slots));
     } else {
         if ((ix->seg6 = alloc_array(n + LEAF6, sizeof(*ix->seg6))) == NULL
             || (ix->slot6 = alloc_array(t.nslots, sizeof(*ix->slot6)))
@@ -612,7 +613,8 @@ build_family(am_netindex *ix, const am_netindex_builder *b, int f)
         }
         ix->node6 = t.nodes;
         t.nodes = NULL;
-        memcpy(ix->slot6, t.slots, t.nslots * sizeof(*t.slots));
+        if (t.nslots > 0)
+            memcpy(ix->slot6, t.slots, t.nslots * sizeof(*t.slots));
     }
     rc = 0;
 out:
