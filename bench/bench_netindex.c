@@ -1,15 +1,19 @@
 /* bench_netindex.c - build time and lookup speed of am_netindex.
  *
  * A standalone program, not a test: it prints a table and asserts nothing
- * about time.  For 1k, 10k, 100k and 1M random rules of each family it
- * measures the build and the average lookup over random keys (half of them
- * rule boundaries).  With -p it also writes a 50k-rule cidr table and times
- * real `postmap -q - cidr:FILE` on the same keys as the index, in the same
- * run.  Build and run with bench/netindex.sh.
+ * about time.  For 1k, 10k, 100k and 1M random rules of each family,
+ * ordered most specific first (so every rule shows through: the most
+ * segments), it measures the build, the average lookup over random keys
+ * (half of them rule boundaries) and the latency of dependent lookups.
+ * With -p it also writes a 50k-rule cidr table and times am_cidrtable and
+ * real `postmap -q - cidr:FILE` on the same keys in the same run.  Build
+ * and run with bench/netindex.sh.
  *
- *   bench_netindex [-q] [-p] [-n KEYS] [-c CONFIG_DIR]
+ *   bench_netindex [-q] [-p -c CONFIG_DIR] [-n KEYS] [-k POSTMAP_KEYS]
  *       -q  quick: stop at 100k rules
- *       -p  compare with postmap (needs a Postfix config dir, -c)
+ *       -p  compare with postmap in the Postfix config dir given by -c
+ *       -n  keys per lookup measurement (default 2000000)
+ *       -k  keys for the postmap comparison (default 20000)
  */
 #include <stdint.h>
 #include <stdio.h>

@@ -722,8 +722,19 @@ am_netindex_lookup6(const am_netindex *ix, struct am_u128 key,
     }
     i = s & ~LEAF_FLAG;
     g = ix->seg6 + i;
+#ifdef __SIZEOF_INT128__
+    {
+        /* One 128-bit compare per start: the compiler keeps it free of
+         * branches, which the two-word form does not get. */
+        unsigned __int128 k = (unsigned __int128) key.hi << 64 | key.lo;
+
+        for (j = 1; j <= LEAF6; j++)
+            i += ((unsigned __int128) g[j].hi << 64 | g[j].lo) <= k;
+    }
+#else
     for (j = 1; j <= LEAF6; j++)
         i += (g[j].hi < key.hi) | ((g[j].hi == key.hi) & (g[j].lo <= key.lo));
+#endif
     *payload = ix->seg6[i].payload;
     return *payload != AM_NETINDEX_NONE;
 }
