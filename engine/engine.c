@@ -15,8 +15,14 @@ struct am_engine {
     am_table **tables;
     size_t ntables;
     am_search *search;
-    struct am_buf value;        /* the answer's value, copied */
-    struct am_buf key;          /* the answer's key, copied */
+    /* Answers of the running query: [0] the final one, [1] the first hit
+     * that lets evaluation go on, [2] scratch for the latest hit.  Each owns
+     * copies of its key and value; slots are swapped, never copied. */
+    struct slot {
+        struct am_buf value;
+        struct am_buf key;
+        struct am_answer ans;
+    } slot[3];
 };
 
 am_engine *
@@ -31,8 +37,10 @@ am_engine_open(const char *const *specs, size_t nspecs,
         am_error_set(err, AM_ERR_NOMEM, "out of memory");
         return NULL;
     }
-    am_buf_init(&e->value, 0);
-    am_buf_init(&e->key, 0);
+    for (i = 0; i < 3; i++) {
+        am_buf_init(&e->slot[i].value, 0);
+        am_buf_init(&e->slot[i].key, 0);
+    }
     e->kind = opts->kind;
     am_check_conf_init(&e->conf);
     if (am_check_name(opts->kind) == NULL) {
@@ -107,24 +115,35 @@ trace_step(am_trace *trace, size_t table, const struct am_probe *p, int result,
     return 0;
 }
 
+static void
+swap_slots(struct slot *a, struct slot *b)
+{
+    struct slot t = *a;
+
+    *a = *b;
+    *b = t;
+}
+
+/* Copy a hit into a slot and parse its action. */
 static int
-keep_answer(am_engine *e, size_t table, const struct am_probe *p,
-            const struct am_table_result *res, struct am_answer *ans,
+keep_answer(am_engine *e, struct slot *sl, size_t table,
+            const struct am_probe *p, const struct am_table_result *res,
             struct am_error *err)
 {
+    struct am_answer *ans = &sl->ans;
     int rc;
 
-    am_buf_reset(&e->value);
-    am_buf_reset(&e->key);
-    if ((rc = am_buf_append(&e->value, res->value, res->vlen, err)) < 0
-        || (rc = am_buf_append(&e->key, p->key, p->len, err)) < 0)
+    am_buf_reset(&sl->value);
+    am_buf_reset(&sl->key);
+    if ((rc = am_buf_append(&sl->value, res->value, res->vlen, err)) < 0
+        || (rc = am_buf_append(&sl->key, p->key, p->len, err)) < 0)
         return rc;
     memset(ans, 0, sizeof(*ans));
     ans->table = table;
     ans->table_name = am_table_name(e->tables[table]);
-    ans->key = e->key.data;
+    ans->key = sl->key.data;
     ans->step = p->step;
-    ans->value = e->value.data;
+    ans->value = sl->value.data;
     ans->vlen = res->vlen;
     ans->loc = res->loc;
     am_action_parse(ans->value, ans->vlen, e->kind, &e->conf, &ans->action,
@@ -133,18 +152,18 @@ keep_answer(am_engine *e, size_t table, const struct am_probe *p,
     return 0;
 }
 
-/* Walk the probes i with keep(i) true over every table; see engine.h for
- * how hits combine.  With a trace, keep probing after the decision. */
+/* Walk the probes that keep() accepts (all when NULL) over every table;
+ * see engine.h for how hits combine.  With a trace, keep probing after the
+ * decision to show what it shadows. */
 static int
-run_search(am_engine *e, int (*keep)(const struct am_probe *), struct am_answer *ans,
-           am_trace *trace, struct am_error *err)
+run_search(am_engine *e, int (*keep)(const struct am_probe *),
+           struct am_answer *ans, am_trace *trace, struct am_error *err)
 {
-    struct am_answer first_open;      /* first non-final hit */
     struct am_table_result res;
     size_t t, i, nprobes = am_search_count(e->search);
     int rc, decided = 0, have_open = 0, hit;
 
-    for (t = 0; t < e->ntables; t++) {
+    for (t = 0; t < e->ntables && (!decided || trace != NULL); t++) {
         am_table *tab = e->tables[t];
 
         hit = 0;
@@ -177,46 +196,30 @@ run_search(am_engine *e, int (*keep)(const struct am_probe *), struct am_answer 
                     return rc;
                 continue;
             }
+            /* The first hit ends this table's search. */
             hit = 1;
             if ((rc = trace_step(trace, t, p, AM_TRACE_HIT, res.value, &res.loc, err)) < 0)
                 return rc;
-            /* The first hit ends this table's search. */
-            if ((rc = keep_answer(e, t, p, &res, ans, err)) < 0)
+            if ((rc = keep_answer(e, &e->slot[2], t, p, &res, err)) < 0)
                 return rc;
-            if (ans->final) {
+            if (e->slot[2].ans.final && !decided) {
+                swap_slots(&e->slot[0], &e->slot[2]);
                 decided = 1;
-            } else if (!have_open) {
+            } else if (!e->slot[2].ans.final && !have_open && !decided) {
+                swap_slots(&e->slot[1], &e->slot[2]);
                 have_open = 1;
-                first_open = *ans;
             }
             if (trace == NULL)
                 break;
         }
-        if (decided && trace == NULL)
-            return 1;
     }
-    if (decided)
+    if (decided) {
+        *ans = e->slot[0].ans;
         return 1;
+    }
     if (have_open) {
-        /* keep_answer() may have copied later hits over e->value/e->key:
-         * copy the first open one back. */
-        struct am_table_result r = { first_open.value, first_open.vlen, first_open.loc };
-        struct am_probe p = { first_open.key, strlen(first_open.key), 0,
-                              first_open.step, 0 };
-        char *v = strdup(first_open.value), *k = strdup(first_open.key);
-        size_t tab = first_open.table;
-
-        if (v == NULL || k == NULL) {
-            free(v);
-            free(k);
-            return am_error_set(err, AM_ERR_NOMEM, "out of memory");
-        }
-        r.value = v;
-        p.key = k;
-        rc = keep_answer(e, tab, &p, &r, ans, err);
-        free(v);
-        free(k);
-        return rc < 0 ? rc : 1;
+        *ans = e->slot[1].ans;
+        return 1;
     }
     return 0;
 }
@@ -325,7 +328,9 @@ am_engine_close(am_engine *e)
         am_table_close(e->tables[i]);
     free(e->tables);
     am_search_free(e->search);
-    am_buf_free(&e->value);
-    am_buf_free(&e->key);
+    for (i = 0; i < 3; i++) {
+        am_buf_free(&e->slot[i].value);
+        am_buf_free(&e->slot[i].key);
+    }
     free(e);
 }

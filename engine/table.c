@@ -1,6 +1,7 @@
 /* table.c - one "type:name" table behind one interface; see table.h. */
 #include "engine/table.h"
 
+#include "engine/cidrtable.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,7 @@ struct am_table {
     am_fold *folder;
     am_store *store;            /* hash, btree, lmdb, cdb */
     am_texthash *text;          /* texthash */
+    am_cidrtable *cidr;         /* cidr */
     struct am_buf val;          /* NUL-terminated copy of a texthash value */
     struct am_diag_sink *diags;
     /* Preloaded compiled table: records in an arena, indexed. */
@@ -204,10 +206,10 @@ am_table_open(const char *spec, const struct am_table_opts *opts,
         if ((t->text = am_texthash_open(name, flags, opts->diags, err)) == NULL)
             goto fail;
         break;
-    default:
-        am_error_set(err, AM_ERR_UNSUPPORTED, "table type \"%s\" is not "
-                     "available yet", type_names[t->type]);
-        goto fail;
+    case AM_TABLE_CIDR:
+        if ((t->cidr = am_cidrtable_open(name, opts->diags, err)) == NULL)
+            goto fail;
+        break;
     }
     if (t->fold && (t->folder = am_fold_new(t->utf8 ? AM_FOLD_UTF8 : 0, err)) == NULL)
         goto fail;
@@ -234,6 +236,17 @@ am_table_get(am_table *t, const char *key, size_t klen,
                      "%s: key is not valid UTF-8; treated as not found",
                      t->name);
         return 0;
+    }
+    if (t->cidr != NULL) {
+        const struct am_cidrrule *rule;
+
+        if (!am_cidrtable_lookup(t->cidr, key, klen, &rule))
+            return 0;
+        res->value = rule->value;
+        res->vlen = strlen(rule->value);
+        res->loc.file = am_cidrtable_name(t->cidr);
+        res->loc.line = rule->line;
+        return 1;
     }
     if (t->text != NULL) {
         /* texthash folds by itself. */
@@ -316,6 +329,7 @@ am_table_close(am_table *t)
         return;
     am_store_close(t->store);
     am_texthash_close(t->text);
+    am_cidrtable_close(t->cidr);
     am_texthash_close(t->source);
     am_kvmap_free(t->map);
     free(t->recs);
