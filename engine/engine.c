@@ -148,7 +148,8 @@ keep_answer(am_engine *e, struct slot *sl, size_t table,
     ans->loc = res->loc;
     am_action_parse(ans->value, ans->vlen, e->kind, &e->conf, &ans->action,
                     NULL, NULL);
-    ans->final = is_final(&ans->action);
+    /* An exact lookup is postmap -q: the first hit is the answer. */
+    ans->final = e->kind == AM_CHECK_EXACT || is_final(&ans->action);
     return 0;
 }
 

@@ -9,7 +9,8 @@
  * (DUNNO, WARN, INFO, HOLD, DISCARD, FILTER, REDIRECT, BCC, PREPEND,
  * DEFER_IF_*) passes on to the next table; the first final action (OK,
  * REJECT, DEFER, 4NN/5NN text, restriction names) decides.  When no table
- * gives a final action, the first non-final hit is the answer.
+ * gives a final action, the first non-final hit is the answer.  For the
+ * exact kind (postmap -q) the first hit in table order is the answer.
  *
  * am_engine_query() takes a whole check input (client address and name,
  * HELO name, sender, recipient) and can record a trace; am_engine_lookup()

@@ -11,14 +11,19 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/engine.h"
 #include "engine/table.h"
 #include "formats/pfconf.h"
 #include "formats/store.h"
 #include "maptool/cmd.h"
 #include "maptool/common.h"
+#include "maptool/explain.h"
 #include "maptool/report.h"
 
-#define QUERY_USAGE "[-fNnu] [-c config_dir] KEY|- TABLE..."
+#define QUERY_USAGE "[-fNnu] [-c config_dir] KEY|- TABLE...\n" \
+    "       accessmap query [-c config_dir] [--explain|--json] CHECK TABLE...\n" \
+    "         CHECK: --client ADDR [--client-name NAME] | --helo NAME |\n" \
+    "                --sender ADDR | --recipient ADDR"
 
 static const char query_help[] =
     "usage: accessmap query " QUERY_USAGE "\n"
@@ -30,6 +35,25 @@ static const char query_help[] =
     "TABLE is TYPE:NAME with TYPE hash, btree, lmdb, cdb (compiled tables,\n"
     "built by accessmap or postmap), texthash (read from source) or cidr;\n"
     "without TYPE, default_database_type applies.\n"
+    "\n"
+    "\n"
+    "With a CHECK option, answer what Postfix's smtpd decides with the TABLEs\n"
+    "as check_client_access, check_helo_access, check_sender_access or\n"
+    "check_recipient_access: the keys smtpd tries, in its order (parent\n"
+    "domains, partial addresses, user@domain forms), the first hit of each\n"
+    "table, and tables taken as consecutive restrictions (DUNNO and other\n"
+    "non-final actions pass on to the next one).  Prints the deciding value.\n"
+    "  --client ADDR       client IP address (check_client_access)\n"
+    "  --client-name NAME  its verified hostname (default: unknown)\n"
+    "  --reverse           check_reverse_client_hostname_access instead,\n"
+    "                      with --client-name as the unverified name\n"
+    "  --helo NAME         HELO/EHLO argument (check_helo_access)\n"
+    "  --sender ADDR       MAIL FROM address; \"\" or <> for the null sender\n"
+    "  --recipient ADDR    RCPT TO address\n"
+    "  --explain           show every key tried per table, the deciding\n"
+    "                      entry with its source line, shadowed entries,\n"
+    "                      and the SMTP reply smtpd would send\n"
+    "  --json              the same as one JSON object\n"
     "\n"
     "  -c DIR   read DIR/main.cf (default: $MAIL_CONFIG, /etc/postfix)\n"
     "  -f       do not fold the key to lower case\n"
@@ -104,14 +128,114 @@ query_stdin(struct query *q)
     return found ? AM_EXIT_OK : AM_EXIT_NOTFOUND;
 }
 
+struct check_args {
+    int check;                  /* -1: exact mode */
+    const char *client, *client_name, *helo, *sender, *recipient;
+    int reverse, explain, json;
+};
+
+/* accessmap query --client/--helo/--sender/--recipient ... TABLE... */
+static int
+query_check(const struct check_args *ca, char **specs, int nspecs,
+            const char *config_dir, const struct am_table_opts *to)
+{
+    struct am_engine_opts eo = { 0 };
+    struct am_search_input in = { NULL, NULL };
+    struct explain_input x;
+    struct am_answer ans;
+    struct am_error err;
+    struct report rep;
+    am_pfconf *conf;
+    am_engine *e = NULL;
+    am_trace *trace = NULL;
+    int rc = AM_EXIT_ERROR, found;
+
+    report_init(&rep, 0);
+    if ((conf = load_config(config_dir, &rep.sink)) == NULL)
+        return AM_EXIT_ERROR;
+    eo.kind = ca->check;
+    eo.conf = conf;
+    eo.nofold = to->nofold;
+    eo.diags = &rep.sink;
+    switch (ca->check) {
+    case AM_CHECK_CLIENT:
+    case AM_CHECK_REVERSE_CLIENT:
+        in.text = ca->client;
+        in.hostname = ca->client_name;
+        break;
+    case AM_CHECK_HELO:
+        in.text = ca->helo;
+        break;
+    case AM_CHECK_SENDER:
+        in.text = ca->sender;
+        break;
+    default:
+        in.text = ca->recipient;
+        break;
+    }
+    if ((e = am_engine_open((const char *const *) specs, (size_t) nspecs, &eo,
+                            &err)) == NULL) {
+        report_error(&err);
+        goto out;
+    }
+    if ((ca->explain || ca->json) && (trace = am_trace_new(&err)) == NULL) {
+        report_error(&err);
+        goto out;
+    }
+    found = am_engine_query(e, &in, &ans, trace, &err);
+    if (found < 0) {
+        report_error(&err);
+        goto out;
+    }
+    x.check = ca->check;
+    x.in = &in;
+    if (ca->json)
+        explain_json(stdout, e, &x, found, &ans, trace);
+    else if (ca->explain)
+        explain_text(stdout, e, &x, found, &ans, trace);
+    else if (found)
+        printf("%s\n", ans.value);
+    rc = found ? AM_EXIT_OK : AM_EXIT_NOTFOUND;
+    if (fflush(stdout) != 0) {
+        report_fail("write to stdout failed");
+        rc = AM_EXIT_ERROR;
+    }
+out:
+    am_trace_free(trace);
+    am_engine_close(e);
+    am_pfconf_close(conf);
+    return rc;
+}
+
+static int
+set_check(struct check_args *ca, int check, const char **slot, const char *arg)
+{
+    if (ca->check >= 0 && ca->check != check) {
+        report_fail("give one of --client, --helo, --sender, --recipient");
+        return -1;
+    }
+    ca->check = check;
+    *slot = arg;
+    return 0;
+}
+
 int
 cmd_query(int argc, char **argv)
 {
     static const struct option longopts[] = {
         { "help", no_argument, NULL, 'h' },
         { "config", required_argument, NULL, 'c' },
+        { "client", required_argument, NULL, 'C' },
+        { "client-name", required_argument, NULL, 'H' },
+        { "reverse", no_argument, NULL, 'R' },
+        { "helo", required_argument, NULL, 'E' },
+        { "sender", required_argument, NULL, 'S' },
+        { "recipient", required_argument, NULL, 'T' },
+        { "explain", no_argument, NULL, 'X' },
+        { "json", no_argument, NULL, 'J' },
         { NULL, 0, NULL, 0 },
     };
+    struct check_args ca = { .check = -1 };
     struct am_table_opts to = { 0 };
     struct am_table_result res;
     struct am_error err;
@@ -131,8 +255,48 @@ cmd_query(int argc, char **argv)
         case 'n': to.nul_mode = AM_STORE_NUL_WITHOUT; break;
         case 'u': no_utf8 = 1; break;
         case 'U': no_utf8 = 0; break;
+        case 'C':
+            if (set_check(&ca, AM_CHECK_CLIENT, &ca.client, optarg) < 0)
+                return AM_EXIT_ERROR;
+            break;
+        case 'H': ca.client_name = optarg; break;
+        case 'R': ca.reverse = 1; break;
+        case 'E':
+            if (set_check(&ca, AM_CHECK_HELO, &ca.helo, optarg) < 0)
+                return AM_EXIT_ERROR;
+            break;
+        case 'S':
+            if (set_check(&ca, AM_CHECK_SENDER, &ca.sender, optarg) < 0)
+                return AM_EXIT_ERROR;
+            break;
+        case 'T':
+            if (set_check(&ca, AM_CHECK_RECIPIENT, &ca.recipient, optarg) < 0)
+                return AM_EXIT_ERROR;
+            break;
+        case 'X': ca.explain = 1; break;
+        case 'J': ca.json = 1; break;
         default: return usage_error("query", QUERY_USAGE);
         }
+    }
+    if ((ca.client_name != NULL || ca.reverse) && ca.check != AM_CHECK_CLIENT) {
+        report_fail("--client-name and --reverse go with --client");
+        return AM_EXIT_ERROR;
+    }
+    if (ca.check >= 0) {
+        if (ca.reverse)
+            ca.check = AM_CHECK_REVERSE_CLIENT;
+        if (argc - optind < 1)
+            return usage_error("query", QUERY_USAGE);
+        return query_check(&ca, argv + optind, argc - optind, config_dir, &to);
+    }
+    if (ca.explain || ca.json) {
+        /* Exact lookups explained: the engine's exact kind. */
+        if (argc - optind < 2)
+            return usage_error("query", QUERY_USAGE);
+        ca.check = AM_CHECK_EXACT;
+        ca.recipient = argv[optind];
+        return query_check(&ca, argv + optind + 1, argc - optind - 1,
+                           config_dir, &to);
     }
     if (argc - optind < 2)
         return usage_error("query", QUERY_USAGE);
