@@ -16,6 +16,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "engine/check.h"
+#include "engine/lint.h"
 #include "formats/lines.h"
 #include "formats/pfconf.h"
 #include "formats/store.h"
@@ -25,7 +27,7 @@
 #include "maptool/progress.h"
 #include "maptool/report.h"
 
-#define COMPILE_USAGE "[-NfinoprUuvw] [-c config_dir] [--strict] [TYPE:]FILE..."
+#define COMPILE_USAGE "[-NfinoprUuvw] [-c config_dir] [--strict [--kind K]] [TYPE:]FILE..."
 
 struct compile_opts {
     int nul;                    /* -1 type default, 0 -n, 1 -N */
@@ -36,7 +38,8 @@ struct compile_opts {
     int save_perm;              /* not -p */
     int no_utf8;                /* -u */
     int verbose;                /* -v */
-    int strict;                 /* --strict */
+    int strict;                 /* --strict: warnings fail, and lint runs */
+    int kind;                   /* --kind, -1: guess from the file name */
     const char *config_dir;     /* -c */
 };
 
@@ -60,7 +63,11 @@ static const char compile_help[] =
     "            silently (default: first wins, with a warning)\n"
     "  -u        no UTF-8 checks; fold ASCII letters only\n"
     "  -v        report what was written\n"
-    "  --strict  treat every warning as an error: nothing is written\n"
+    "  --strict  also check the entries as an access table (as accessmap\n"
+    "            check does) and treat every warning as an error: then\n"
+    "            nothing is written\n"
+    "  --kind K  with --strict: the check the table serves (client, helo,\n"
+    "            sender, recipient; default: guessed from the file name)\n"
     "\n"
     "Exit status: 0 written (possibly with warnings), 1 failed (as postmap).\n";
 
@@ -208,6 +215,21 @@ compile_one(const char *arg, const struct compile_opts *o, am_pfconf *conf)
         goto out;
     }
     progress_done(&prog);
+    if (o->strict) {
+        struct am_check_conf cc;
+        struct am_lint_opts lo = { 0 };
+        struct am_record *recs = am_tablebuild_records(tb, &n);
+
+        am_check_conf_init(&cc);
+        lo.check = o->kind >= 0 ? o->kind : guess_check_kind(name);
+        lo.conf = &cc;
+        lo.networks_expanded = 0;
+        if (am_check_conf_load(&cc, conf, &err) < 0
+            || am_lint_records(recs, n, name, &lo, &rep.sink, &err) < 0) {
+            report_error(&err);
+            goto out;
+        }
+    }
     if (am_tablebuild_check(tb, type, &rep.sink, &err) < 0) {
         report_fail("%s: %s; the table was not written", target, err.msg);
         goto out;
@@ -256,12 +278,13 @@ cmd_compile(int argc, char **argv)
 {
     static const struct option longopts[] = {
         { "strict", no_argument, NULL, 'S' },
+        { "kind", required_argument, NULL, 'K' },
         { "help", no_argument, NULL, 'h' },
         { "config", required_argument, NULL, 'c' },
         { NULL, 0, NULL, 0 },
     };
     struct compile_opts o = { .nul = -1, .as_owner = 1, .save_perm = 1,
-                              .dups = AM_DUP_FIRST_WARN };
+                              .dups = AM_DUP_FIRST_WARN, .kind = -1 };
     struct report rep;
     am_pfconf *conf;
     int c, i, rc = AM_EXIT_OK;
@@ -282,6 +305,12 @@ cmd_compile(int argc, char **argv)
         case 'U': o.no_utf8 = 0; break;
         case 'v': o.verbose = 1; break;
         case 'S': o.strict = 1; break;
+        case 'K':
+            if ((o.kind = am_check_parse(optarg)) < 0) {
+                report_fail("unknown check kind \"%s\"", optarg);
+                return 1;
+            }
+            break;
         default: return usage_error("compile", COMPILE_USAGE);
         }
     }

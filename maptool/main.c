@@ -16,6 +16,7 @@ static const struct cmd {
     { "compile", cmd_compile, "build hash/btree/lmdb/cdb tables from source, like postmap" },
     { "query",   cmd_query,   "look keys up, exactly or as Postfix's access checks do" },
     { "dump",    cmd_dump,    "print every entry of a table as key<TAB>value" },
+    { "check",   cmd_check,   "lint access tables: actions, dead keys, overlaps" },
 };
 
 static void
