@@ -193,7 +193,7 @@ lint_overlaps(struct netkey *nk, size_t n, const char *file,
 
             if (a != 0 && b != 0 && a != b && reported++ < 100) {
                 struct am_loc loc = { file, nk[i].line, 1 };
-                am_diag_emit(diags, AM_DIAG_WARNING, &loc, "network-overlap",
+                am_diag_emit(diags, AM_DIAG_NOTE, &loc, "network-overlap",
                              "\"%.*s\" (%s) lies inside \"%.*s\" (%s, line %u): "
                              "the more specific entry wins",
                              (int) nk[i].klen, nk[i].key,

@@ -235,7 +235,7 @@ compile_one(const char *arg, const struct compile_opts *o, am_pfconf *conf)
         goto out;
     }
     if (report_failures(&rep) > 0) {
-        report_fail("%s: %lu warning%s treated as errors (--strict); the "
+        report_fail("%s: %lu problem%s found with --strict; the "
                     "table was not written", target, report_failures(&rep),
                     report_failures(&rep) == 1 ? "" : "s");
         goto out;
