@@ -77,25 +77,25 @@ struct work {
     size_t cappairs;
 };
 
-static int
-grow(void *pp, size_t *cap, size_t need, size_t sz)
+/* p (an array of *cap elements of size sz) grown to hold at least need
+ * elements: the new array, with *cap updated, or NULL with p untouched. */
+static void *
+grow(void *p, size_t *cap, size_t need, size_t sz)
 {
-    void **p = pp;
     size_t ncap = *cap ? *cap : 64;
     void *np;
 
     if (need <= *cap)
-        return 0;
+        return p;
     while (ncap < need) {
         if (ncap > SIZE_MAX / 2 / sz)
-            return -1;
+            return NULL;
         ncap *= 2;
     }
-    if ((np = realloc(*p, ncap * sz)) == NULL)
-        return -1;
-    *p = np;
+    if ((np = realloc(p, ncap * sz)) == NULL)
+        return NULL;
     *cap = ncap;
-    return 0;
+    return np;
 }
 
 static int
@@ -153,10 +153,11 @@ build(struct work *w, unsigned level, uint32_t base, size_t *out)
 {
     unsigned shift = 24 - 8 * level, c, last;
     uint64_t cs = (uint64_t) 1 << shift, cb, ce, segend, sum_m = 0;
-    struct run local[256], *r;
+    struct run local[256], *r, *runs;
     size_t nlocal = 0, idx, j, i, k, np = 0, nd;
-    uint32_t maxw = 0;
-    struct node *n;
+    uint32_t maxw = 0, *sets;
+    struct node *n, *nodes;
+    struct pair *pairs;
 
     j = find_segment(w, base);
     for (c = 0; c < 256;) {
@@ -184,10 +185,14 @@ build(struct work *w, unsigned level, uint32_t base, size_t *out)
         c = r->last + 1u;
     }
 
-    if (grow(&w->nodes, &w->capnodes, w->nnodes + 1, sizeof(*w->nodes)) < 0
-        || grow(&w->runs, &w->capruns, w->nruns + nlocal,
-                sizeof(*w->runs)) < 0)
+    if ((nodes = grow(w->nodes, &w->capnodes, w->nnodes + 1,
+                      sizeof(*nodes))) == NULL)
         return -1;
+    w->nodes = nodes;
+    if ((runs = grow(w->runs, &w->capruns, w->nruns + nlocal,
+                     sizeof(*runs))) == NULL)
+        return -1;
+    w->runs = runs;
     idx = w->nnodes++;
     n = &w->nodes[idx];
     memset(n, 0, sizeof(*n));
@@ -221,8 +226,10 @@ build(struct work *w, unsigned level, uint32_t base, size_t *out)
         const struct node *cn;
 
         if (local[i].uniform) {
-            if (grow(&w->pairs, &w->cappairs, np + 1, sizeof(*w->pairs)) < 0)
+            if ((pairs = grow(w->pairs, &w->cappairs, np + 1,
+                              sizeof(*pairs))) == NULL)
                 return -1;
+            w->pairs = pairs;
             w->pairs[np].value = local[i].value;
             w->pairs[np++].weight = (uint32_t) (local[i].last
                                                 - local[i].first + 1);
@@ -230,9 +237,10 @@ build(struct work *w, unsigned level, uint32_t base, size_t *out)
         }
         cn = &w->nodes[local[i].value];
         sum_m += cn->m;
-        if (grow(&w->pairs, &w->cappairs, np + cn->nset,
-                 sizeof(*w->pairs)) < 0)
+        if ((pairs = grow(w->pairs, &w->cappairs, np + cn->nset,
+                          sizeof(*pairs))) == NULL)
             return -1;
+        w->pairs = pairs;
         for (k = 0; k < cn->nset; k++) {
             w->pairs[np].value = w->sets[cn->set0 + k];
             w->pairs[np++].weight = 1;
@@ -250,8 +258,10 @@ build(struct work *w, unsigned level, uint32_t base, size_t *out)
             maxw = sum;
     }
     np = k;
-    if (grow(&w->sets, &w->capsets, w->nsets + np, sizeof(*w->sets)) < 0)
+    if ((sets = grow(w->sets, &w->capsets, w->nsets + np,
+                     sizeof(*sets))) == NULL)
         return -1;
+    w->sets = sets;
     n = &w->nodes[idx];
     n->set0 = w->nsets;
     for (i = 0; i < np; i++)
@@ -292,8 +302,9 @@ emit_key(am_netexpand *x, uint32_t base, unsigned level, uint32_t payload,
     struct am_netexpand_key *k;
     uint64_t size = (uint64_t) 1 << (32 - 8 * level);
 
-    if (grow(&x->keys, &x->capkeys, x->nkeys + 1, sizeof(*x->keys)) < 0)
+    if ((k = grow(x->keys, &x->capkeys, x->nkeys + 1, sizeof(*k))) == NULL)
         return -1;
+    x->keys = k;
     k = &x->keys[x->nkeys++];
     v4_key_text(base, level, k->text, sizeof(k->text));
     k->payload = payload == NONE ? filler : payload;
@@ -487,7 +498,7 @@ verify(const am_netexpand *x, const am_netindex *ix, uint32_t filler,
     for (i = 0; i < n4; i++) {
         am_netindex_segment(ix, AM_ADDR_V4, i, &r, &p);
         if (check_point(x, ix, AM_ADDR_V4, r.lo, filler, err) < 0)
-            return err->code;
+            return AM_ERR_INVALID;
     }
     for (i = 0; i < x->nkeys; i++) {
         k = &x->keys[i];
@@ -498,7 +509,7 @@ verify(const am_netexpand *x, const am_netindex *ix, uint32_t filler,
             || (k->range.family == AM_ADDR_V6
                 && check_point(x, ix, AM_ADDR_V6, am_u128_dec(k->range.lo),
                                filler, err) < 0))
-            return err->code;
+            return AM_ERR_INVALID;
     }
     return 0;
 }
@@ -588,8 +599,10 @@ expand_v6(am_netexpand *x, const am_netindex *ix, struct am_error *err)
                                 "addresses at ':'); put it in a cidr table",
                                 lo, hi, lo);
         }
-        if (grow(&x->keys, &x->capkeys, x->nkeys + 1, sizeof(*x->keys)) < 0)
+        if ((k = grow(x->keys, &x->capkeys, x->nkeys + 1, sizeof(*k)))
+            == NULL)
             return am_error_set(err, AM_ERR_NOMEM, "out of memory");
+        x->keys = k;
         k = &x->keys[x->nkeys++];
         am_addr_format(&a, k->text, sizeof(k->text));
         k->payload = p;
@@ -642,6 +655,12 @@ am_netexpand_new(const am_netindex *ix, uint32_t filler, size_t max_keys,
     }
     if (emit(x, &w, root, NONE, filler) < 0)
         goto nomem;
+    if (x->nkeys != w.nodes[root].cnone) {
+        am_error_set(err, AM_ERR_INVALID, "internal error: %zu keys placed, "
+                     "%llu counted", x->nkeys,
+                     (unsigned long long) w.nodes[root].cnone);
+        goto fail;
+    }
     for (i = 0; i < x->nkeys; i++) {
         if (x->keys[i].payload == NONE) {
             am_error_set(err, AM_ERR_UNSUPPORTED, "internal error: key %s "

@@ -52,8 +52,8 @@ am_netexpand *am_netexpand_new(const am_netindex *ix, uint32_t filler,
 
 void am_netexpand_free(am_netexpand *x);          /* accepts NULL */
 
-/* The keys, IPv4 first, each family in ascending order of their block and
- * shorter keys before longer ones at the same start. */
+/* The keys: IPv4 first, in ascending order of their blocks (a shorter key
+ * before a longer one at the same start), then IPv6 in order of text. */
 size_t am_netexpand_count(const am_netexpand *x);
 const struct am_netexpand_key *am_netexpand_key(const am_netexpand *x,
                                                 size_t i);
