@@ -73,6 +73,18 @@ is_keyword(const char *p, size_t len, const char *word)
         && (len == n || !is_alnum((unsigned char) p[n]));
 }
 
+/* Up to 40 bytes of text for a message, non-printable bytes as '?'. */
+static const char *
+excerpt(char *buf, const char *text, size_t len)
+{
+    size_t i, n = len > 40 ? 40 : len;
+
+    for (i = 0; i < n; i++)
+        buf[i] = (text[i] >= 0x20 && text[i] < 0x7f) ? text[i] : '?';
+    strcpy(buf + n, len > n ? "..." : "");
+    return buf;
+}
+
 static void
 warn(struct loader *ld, unsigned line, const char *id, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
@@ -156,6 +168,7 @@ add_rule(struct loader *ld, const struct am_cidrrule *rule,
     struct am_range own[2];
     struct ivset parent = { NULL, 0 };
     size_t n, idx = t->nrules;
+    int rc;
 
     if (t->nrules >= AM_NETINDEX_MAX_RULES - 1)
         return am_error_set(err, AM_ERR_LIMIT, "%s: too many rules",
@@ -183,12 +196,12 @@ add_rule(struct loader *ld, const struct am_cidrrule *rule,
     n = pattern_set(rule, own);
     if (ld->depth > 0) {
         parent = ld->ifsets[ld->stack[ld->depth - 1]];
-        if (reserve_scratch(ld, parent.n + 2, err) < 0)
-            return err->code;
+        if ((rc = reserve_scratch(ld, parent.n + 2, err)) < 0)
+            return rc;
         n = intersect(own, n, parent, ld->scratch);
     } else {
-        if (reserve_scratch(ld, 2, err) < 0)
-            return err->code;
+        if ((rc = reserve_scratch(ld, 2, err)) < 0)
+            return rc;
         memcpy(ld->scratch, own, n * sizeof(*own));
     }
     if (rule->op == AM_CIDR_IF) {
@@ -200,9 +213,9 @@ add_rule(struct loader *ld, const struct am_cidrrule *rule,
         memcpy(keep, ld->scratch, n * sizeof(*keep));
         ld->ifsets[idx].r = keep;
         ld->ifsets[idx].n = n;
-    } else if (am_netindex_add(ld->builder, ld->scratch, n, idx,
-                               (uint32_t) idx, err) < 0) {
-        return err->code;
+    } else if ((rc = am_netindex_add(ld->builder, ld->scratch, n, idx,
+                                     (uint32_t) idx, err)) < 0) {
+        return rc;
     }
     return (long) idx;
 }
@@ -291,9 +304,11 @@ parse_line(struct loader *ld, const char *text, size_t len, unsigned line,
         for (p = 5; p < len && am_is_space((unsigned char) text[p]); p++)
             ;
         if (p < len) {
+            char buf[44];
+
             warn(ld, line, "text-after-endif", "unexpected text after "
-                 "\"endif\": \"%.*s\"; rule skipped", (int) (len - p),
-                 text + p);
+                 "\"endif\": \"%s\"; rule skipped",
+                 excerpt(buf, text + p, len - p));
             return 0;
         }
         if (ld->depth == 0) {

@@ -120,26 +120,25 @@ fam_index(int family)
     return family == AM_ADDR_V4 ? 0 : family == AM_ADDR_V6 ? 1 : -1;
 }
 
-/* Grow *p (of *cap elements of size sz) to hold at least need elements. */
-static int
-grow(void *pp, size_t *cap, size_t need, size_t sz)
+/* p (an array of *cap elements of size sz) grown to hold at least need
+ * elements: the new array, with *cap updated, or NULL with p untouched. */
+static void *
+grow(void *p, size_t *cap, size_t need, size_t sz)
 {
-    void **p = pp;
     size_t ncap = *cap ? *cap : 16;
     void *np;
 
     if (need <= *cap)
-        return 0;
+        return p;
     while (ncap < need) {
         if (ncap > SIZE_MAX / 2 / sz)
-            return -1;
+            return NULL;
         ncap *= 2;
     }
-    if ((np = realloc(*p, ncap * sz)) == NULL)
-        return -1;
-    *p = np;
+    if ((np = realloc(p, ncap * sz)) == NULL)
+        return NULL;
     *cap = ncap;
-    return 0;
+    return np;
 }
 
 am_netindex_builder *
@@ -207,9 +206,12 @@ am_netindex_add(am_netindex_builder *b, const struct am_range *ranges,
     }
     for (i = 0; i < n; i++) {
         f = fam_index(ranges[i].family);
-        if (grow(&b->iv[f], &b->capiv[f], b->niv[f] + 1,
-                 sizeof(*b->iv[f])) < 0)
+        struct interval *nv = grow(b->iv[f], &b->capiv[f], b->niv[f] + 1,
+                                   sizeof(*nv));
+
+        if (nv == NULL)
             goto nomem;
+        b->iv[f] = nv;
         b->iv[f][b->niv[f]].lo = ranges[i].lo;
         b->iv[f][b->niv[f]].hi = ranges[i].hi;
         b->iv[f][b->niv[f]].rule = (uint32_t) b->nrules;
@@ -500,6 +502,8 @@ build_node(struct tree *t, const struct am_u128 *st, size_t n, unsigned w,
            unsigned level, uint32_t *out)
 {
     struct am_u128 first, last, lowmask, cb, ce;
+    struct node6 *nodes;
+    uint32_t *slots;
     size_t m = s1 - s0, j, k, c, nslots, node, slot0;
     unsigned p, bits, shift;
     uint32_t v;
@@ -521,10 +525,15 @@ build_node(struct tree *t, const struct am_u128 *st, size_t n, unsigned w,
         bits = w - p;
     shift = w - p - bits;
     nslots = (size_t) 1 << bits;
-    if (grow(&t->nodes, &t->capnodes, t->nnodes + 1, sizeof(*t->nodes)) < 0
-        || grow(&t->slots, &t->capslots, t->nslots + nslots,
-                sizeof(*t->slots)) < 0
-        || t->nnodes >= LEAF_FLAG || t->nslots + nslots >= UINT32_MAX)
+    if ((nodes = grow(t->nodes, &t->capnodes, t->nnodes + 1,
+                      sizeof(*nodes))) == NULL)
+        return -1;
+    t->nodes = nodes;
+    if ((slots = grow(t->slots, &t->capslots, t->nslots + nslots,
+                      sizeof(*slots))) == NULL)
+        return -1;
+    t->slots = slots;
+    if (t->nnodes >= LEAF_FLAG || t->nslots + nslots >= UINT32_MAX)
         return -1;
     node = t->nnodes++;
     slot0 = t->nslots;

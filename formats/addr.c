@@ -226,6 +226,41 @@ am_range_to_cidrs(const struct am_range *r, struct am_net *out, size_t max)
     return n;
 }
 
+int
+am_net_parse_partial(const char *text, size_t len, struct am_net *net)
+{
+    unsigned parts = 0, octet, digits;
+    uint32_t v = 0;
+    size_t i = 0;
+    struct am_addr a;
+
+    for (;;) {
+        for (octet = 0, digits = 0; i < len && text[i] >= '0'
+             && text[i] <= '9'; i++, digits++) {
+            if (digits > 0 && octet == 0)
+                return 0;                       /* leading zero */
+            octet = octet * 10 + (unsigned) (text[i] - '0');
+            if (octet > 255)
+                return 0;
+        }
+        if (digits == 0 || ++parts > 3)
+            return 0;
+        v = v << 8 | octet;
+        if (i == len)
+            break;
+        if (text[i++] != '.')
+            return 0;
+    }
+    memset(net, 0, sizeof(*net));
+    am_addr_from_u128(AM_ADDR_V4, (struct am_u128){ 0, (uint64_t) v
+                                                     << (8 * (4 - parts)) },
+                      &a);
+    net->kind = AM_NET_PREFIX;
+    net->prefix = (unsigned char) (8 * parts);
+    am_range_of_prefix(&a, net->prefix, &net->range);
+    return 1;
+}
+
 size_t
 am_net_format(const struct am_range *r, unsigned prefix, char *buf,
               size_t size)

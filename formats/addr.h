@@ -123,6 +123,15 @@ void am_addr_from_u128(int family, struct am_u128 v, struct am_addr *a);
 int am_net_parse(const char *text, size_t len, unsigned flags,
                  struct am_net *net, struct am_error *err);
 
+/* Is [text, text+len) a Postfix partial IPv4 key, the text smtpd looks up
+ * after cutting a client address at its last dots: one to three decimal
+ * octets ("10", "10.1", "10.1.2"), each 0-255 with no leading zero, as in
+ * the canonical address?  Returns 1 and sets *net to the /8, /16 or /24
+ * the key stands for (kind AM_NET_PREFIX), else 0.  (IPv6 partial keys are
+ * cut from compressed text and stand for no network; they are not taken.)
+ */
+int am_net_parse_partial(const char *text, size_t len, struct am_net *net);
+
 /* Write "addr/prefix" for a network of the given family and start. */
 size_t am_net_format(const struct am_range *r, unsigned prefix, char *buf,
                      size_t size);

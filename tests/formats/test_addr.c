@@ -308,6 +308,46 @@ messages_quote_safely(void **state)
     assert_true(strlen(err.msg) < 250);
 }
 
+static void
+partial_keys_are_octet_prefixes(void **state)
+{
+    static const struct {
+        const char *text, *want;
+    } cases[] = {
+        { "10", "10.0.0.0/8" },
+        { "10.1", "10.1.0.0/16" },
+        { "192.0.2", "192.0.2.0/24" },
+        { "0", "0.0.0.0/8" },
+        { "255.255.255", "255.255.255.0/24" },
+        { "1.2.3.4", NULL },            /* a whole address, not partial */
+        { "010", NULL },
+        { "10.01", NULL },
+        { "256", NULL },
+        { "10.", NULL },
+        { ".10", NULL },
+        { "10..1", NULL },
+        { "", NULL },
+        { "2001:db8", NULL },
+        { "10.1/16", NULL },
+        { "a", NULL },
+    };
+    char got[AM_ADDR_STRLEN];
+    struct am_net net;
+    size_t i;
+    int r;
+
+    (void) state;
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        r = am_net_parse_partial(cases[i].text, strlen(cases[i].text), &net);
+        if (r != (cases[i].want != NULL))
+            fail_msg("\"%s\": %d", cases[i].text, r);
+        if (r) {
+            am_net_format(&net.range, net.prefix, got, sizeof(got));
+            assert_string_equal(got, cases[i].want);
+        }
+    }
+}
+
 static struct am_range
 v4range(uint32_t lo, uint32_t hi)
 {
@@ -472,6 +512,7 @@ main(void)
         cmocka_unit_test(networks_parse_with_postfix_checks),
         cmocka_unit_test(wrapped_masks_are_flagged),
         cmocka_unit_test(messages_quote_safely),
+        cmocka_unit_test(partial_keys_are_octet_prefixes),
         cmocka_unit_test(complement_and_intersection),
         cmocka_unit_test(ranges_decompose_into_fewest_cidrs),
     };
