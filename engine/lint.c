@@ -30,41 +30,6 @@ am_lint_is_network_key(const char *key, size_t len)
         && net.kind != AM_NET_ADDR;
 }
 
-/* "10", "10.1", "10.1.2": a partial IPv4 key as smtpd's octet stripping
- * makes them; fills the network it stands for. */
-static int
-partial_ipv4(const char *key, size_t len, struct am_range *r)
-{
-    unsigned octets[4], n = 0, v;
-    size_t i = 0;
-    struct am_addr a;
-
-    while (i < len && n < 4) {
-        if (key[i] < '0' || key[i] > '9')
-            return 0;
-        if (key[i] == '0' && i + 1 < len && key[i + 1] != '.')
-            return 0;           /* leading zero: smtpd never makes it */
-        for (v = 0; i < len && key[i] >= '0' && key[i] <= '9'; i++) {
-            v = v * 10 + (unsigned) (key[i] - '0');
-            if (v > 255)
-                return 0;
-        }
-        octets[n++] = v;
-        if (i == len)
-            break;
-        if (key[i++] != '.' || i == len)
-            return 0;
-    }
-    if (i != len || n == 0 || n == 4)
-        return 0;
-    memset(&a, 0, sizeof(a));
-    a.family = AM_ADDR_V4;
-    for (v = 0; v < n; v++)
-        a.b[v] = (unsigned char) octets[v];
-    am_range_of_prefix(&a, n * 8, r);
-    return 1;
-}
-
 /* Findings about the key alone.  Returns 1 when the key is a network or
  * partial address (filled into *nk). */
 static int
@@ -107,8 +72,10 @@ lint_key(const struct am_record *r, const struct am_loc *loc,
         *range = net.range;
         return 1;
     }
-    if (partial_ipv4(k, len, range))
+    if (am_net_parse_partial(k, len, &net)) {
+        *range = net.range;
         return 1;
+    }
     /* Looks like an IPv4 address but inet_pton refuses it. */
     if (len > 0 && k[0] >= '0' && k[0] <= '9' && strspn(k, "0123456789.") == len
         && memchr(k, '.', len) != NULL && !am_addr_parse(k, len, &a))
