@@ -2,6 +2,7 @@
 #include "engine/table.h"
 
 #include "engine/cidrtable.h"
+#include "engine/tableexpand.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -280,6 +281,14 @@ am_table_get(am_table *t, const char *key, size_t klen,
     return am_error_set(err, AM_ERR_UNSUPPORTED, "no lookup for %s", t->name);
 }
 
+/* Rewrite a source's networks as compile does, so expanded keys are found. */
+static int
+expand_step(am_tablebuild *tb, void *ctx, struct am_error *err)
+{
+    (void) ctx;
+    return am_tableexpand(tb, AM_TABLEEXPAND_MAX_KEYS, err) < 0 ? -1 : 0;
+}
+
 int
 am_table_locate(am_table *t, const char *key, size_t klen,
                 struct am_table_result *res)
@@ -295,7 +304,8 @@ am_table_locate(am_table *t, const char *key, size_t klen,
     if (!t->source_tried) {
         t->source_tried = 1;
         flags = (t->fold ? AM_TEXTHASH_FOLD : 0) | (t->utf8 ? AM_TEXTHASH_UTF8 : 0);
-        t->source = am_texthash_open(t->path, flags, NULL, &err);
+        t->source = am_texthash_open_with(t->path, flags, expand_step, NULL,
+                                          NULL, &err);
     }
     if (t->source == NULL || am_texthash_get(t->source, key, klen, &rec, &err) <= 0)
         return 0;

@@ -306,6 +306,17 @@ am_tablebuild_records(am_tablebuild *tb, size_t *n)
     return tb->recs;
 }
 
+void
+am_tablebuild_keep(am_tablebuild *tb, const unsigned char *keep)
+{
+    size_t i, out = 0;
+
+    for (i = 0; i < tb->n; i++)
+        if (keep[i])
+            tb->recs[out++] = tb->recs[i];
+    tb->n = out;
+}
+
 const char *
 am_tablebuild_source_name(const am_tablebuild *tb, const struct am_record *r)
 {

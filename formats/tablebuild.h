@@ -61,6 +61,10 @@ int am_tablebuild_resolve(am_tablebuild *tb, struct am_diag_sink *diags,
                           struct am_error *err);
 /* The records (borrowed; valid until the next add or free). */
 struct am_record *am_tablebuild_records(am_tablebuild *tb, size_t *n);
+/* Keep only the records i with keep[i] != 0 (n entries, as returned by
+ * am_tablebuild_records), in order. */
+void am_tablebuild_keep(am_tablebuild *tb, const unsigned char *keep);
+
 /* File name of a record's source. */
 const char *am_tablebuild_source_name(const am_tablebuild *tb,
                                       const struct am_record *r);

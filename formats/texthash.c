@@ -21,6 +21,14 @@ am_texthash *
 am_texthash_open(const char *path, int flags, struct am_diag_sink *diags,
                  struct am_error *err)
 {
+    return am_texthash_open_with(path, flags, NULL, NULL, diags, err);
+}
+
+am_texthash *
+am_texthash_open_with(const char *path, int flags, am_texthash_step *step,
+                      void *ctx, struct am_diag_sink *diags,
+                      struct am_error *err)
+{
     struct am_tablebuild_opts opts = { 0 };
     am_texthash *t = calloc(1, sizeof(*t));
     struct am_record *recs;
@@ -38,7 +46,8 @@ am_texthash_open(const char *path, int flags, struct am_diag_sink *diags,
         || (t->tb = am_tablebuild_new(&opts, err)) == NULL
         || (t->fold = am_fold_new(opts.utf8 ? AM_FOLD_UTF8 : 0, err)) == NULL
         || am_tablebuild_add_source(t->tb, t->lines, diags, err) < 0
-        || am_tablebuild_resolve(t->tb, diags, err) < 0)
+        || am_tablebuild_resolve(t->tb, diags, err) < 0
+        || (step != NULL && step(t->tb, ctx, err) < 0))
         goto fail;
     recs = am_tablebuild_records(t->tb, &n);
     if ((t->map = am_kvmap_build(recs, n, err)) == NULL)

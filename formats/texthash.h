@@ -13,6 +13,7 @@
 #include "formats/diag.h"
 #include "formats/error.h"
 #include "formats/record.h"
+#include "formats/tablebuild.h"
 
 enum {
     AM_TEXTHASH_FOLD = 1 << 0,  /* fold keys (postmap without -f) */
@@ -23,6 +24,15 @@ typedef struct am_texthash am_texthash;
 
 am_texthash *am_texthash_open(const char *path, int flags,
                               struct am_diag_sink *diags, struct am_error *err);
+
+/* The same, with a step run on the resolved entries before they are
+ * indexed (compile's rewriting, so lookups see what a compiled table
+ * holds).  A step failure fails the open. */
+typedef int am_texthash_step(am_tablebuild *tb, void *ctx, struct am_error *err);
+am_texthash *am_texthash_open_with(const char *path, int flags,
+                                   am_texthash_step *step, void *ctx,
+                                   struct am_diag_sink *diags,
+                                   struct am_error *err);
 /* 1 found (*rec borrowed), 0 not found, <0 error (AM_ERR_SYNTAX: the key
  * is not valid UTF-8 in UTF-8 mode). */
 int am_texthash_get(am_texthash *t, const char *key, size_t klen,

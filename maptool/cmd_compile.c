@@ -18,6 +18,7 @@
 
 #include "engine/check.h"
 #include "engine/lint.h"
+#include "engine/tableexpand.h"
 #include "formats/lines.h"
 #include "formats/pfconf.h"
 #include "formats/store.h"
@@ -40,6 +41,8 @@ struct compile_opts {
     int verbose;                /* -v */
     int strict;                 /* --strict: warnings fail, and lint runs */
     int kind;                   /* --kind, -1: guess from the file name */
+    int no_expand;              /* --no-expand: network keys stay text */
+    size_t max_expand;          /* --max-expand */
     const char *config_dir;     /* -c */
 };
 
@@ -68,6 +71,15 @@ static const char compile_help[] =
     "            nothing is written\n"
     "  --kind K  with --strict: the check the table serves (client, helo,\n"
     "            sender, recipient; default: guessed from the file name)\n"
+    "  --no-expand     store network and range keys as text, as postmap\n"
+    "                  does (Postfix then never matches them)\n"
+    "  --max-expand N  fail when networks need more than N keys (1000000)\n"
+    "\n"
+    "Keys such as 192.0.2.0/24 or 192.0.2.10-192.0.2.99 in a source table\n"
+    "are IPv4 networks, most specific first (with the table's addresses and\n"
+    "partial keys such as 10.1); they are written as the keys Postfix's\n"
+    "client address search tries (10.1, 192.0.2, 192.0.2.10, ...), so Postfix\n"
+    "answers as the source means.  IPv6 networks need a cidr table.\n"
     "\n"
     "Exit status: 0 written (possibly with warnings), 1 failed (as postmap).\n";
 
@@ -145,7 +157,7 @@ compile_one(const char *arg, const struct compile_opts *o, am_pfconf *conf)
     const char *name, *tname;
     char *target = NULL;
     size_t tlen, n;
-    int type, rc = -1, src_ok = 0, switched = 0;
+    int type, rc = -1, src_ok = 0, switched = 0, expanded = 0;
     double t0 = now(), t_read, t_resolved;
 
     report_init(&rep, o->strict);
@@ -214,6 +226,12 @@ compile_one(const char *arg, const struct compile_opts *o, am_pfconf *conf)
         report_error(&err);
         goto out;
     }
+    if (!o->no_expand && (expanded = am_tableexpand(tb, o->max_expand, &err)) < 0) {
+        progress_done(&prog);
+        report_error(&err);
+        report_fail("%s: the table was not written", target);
+        goto out;
+    }
     progress_done(&prog);
     if (o->strict) {
         struct am_check_conf cc;
@@ -223,7 +241,7 @@ compile_one(const char *arg, const struct compile_opts *o, am_pfconf *conf)
         am_check_conf_init(&cc);
         lo.check = o->kind >= 0 ? o->kind : guess_check_kind(name);
         lo.conf = &cc;
-        lo.networks_expanded = 0;
+        lo.networks_expanded = !o->no_expand;
         if (am_check_conf_load(&cc, conf, &err) < 0
             || am_lint_records(recs, n, name, &lo, &rep.sink, &err) < 0) {
             report_error(&err);
@@ -259,6 +277,9 @@ compile_one(const char *arg, const struct compile_opts *o, am_pfconf *conf)
         rc = -1;
         goto out;
     }
+    if (o->verbose && expanded > 0)
+        fprintf(stderr, "accessmap: %s: network and address keys written as "
+                "%d keys Postfix looks up\n", name, expanded);
     if (o->verbose)
         fprintf(stderr, "accessmap: wrote %s:%s (%s): %zu entries in %.2f s "
                 "(read %.2f, resolve %.2f, write %.2f)\n",
@@ -279,12 +300,15 @@ cmd_compile(int argc, char **argv)
     static const struct option longopts[] = {
         { "strict", no_argument, NULL, 'S' },
         { "kind", required_argument, NULL, 'K' },
+        { "no-expand", no_argument, NULL, 'E' },
+        { "max-expand", required_argument, NULL, 'M' },
         { "help", no_argument, NULL, 'h' },
         { "config", required_argument, NULL, 'c' },
         { NULL, 0, NULL, 0 },
     };
     struct compile_opts o = { .nul = -1, .as_owner = 1, .save_perm = 1,
-                              .dups = AM_DUP_FIRST_WARN, .kind = -1 };
+                              .dups = AM_DUP_FIRST_WARN, .kind = -1,
+                              .max_expand = AM_TABLEEXPAND_MAX_KEYS };
     struct report rep;
     am_pfconf *conf;
     int c, i, rc = AM_EXIT_OK;
@@ -305,6 +329,17 @@ cmd_compile(int argc, char **argv)
         case 'U': o.no_utf8 = 0; break;
         case 'v': o.verbose = 1; break;
         case 'S': o.strict = 1; break;
+        case 'E': o.no_expand = 1; break;
+        case 'M': {
+            char *end;
+            unsigned long long v = strtoull(optarg, &end, 10);
+            if (*optarg == '\0' || *end != '\0' || v == 0) {
+                report_fail("--max-expand needs a positive number");
+                return 1;
+            }
+            o.max_expand = (size_t) v;
+            break;
+        }
         case 'K':
             if ((o.kind = am_check_parse(optarg)) < 0) {
                 report_fail("unknown check kind \"%s\"", optarg);

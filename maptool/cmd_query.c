@@ -134,6 +134,41 @@ struct check_args {
     int reverse, explain, json;
 };
 
+/* One input per stdin line ("-" as the --client/--helo/... argument):
+ * print INPUT<TAB>VALUE for each one something applies to. */
+static int
+query_check_stdin(am_engine *e, struct am_search_input *in)
+{
+    struct am_answer ans;
+    struct am_error err;
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t len;
+    int rc, found = 0;
+
+    while ((len = getline(&line, &cap, stdin)) >= 0) {
+        if (len > 0 && line[len - 1] == '\n')
+            line[--len] = '\0';
+        in->text = line;
+        rc = am_engine_query(e, in, &ans, NULL, &err);
+        if (rc == AM_ERR_SYNTAX) {
+            report_warn("\"%s\": %s", line, err.msg);
+            continue;
+        }
+        if (rc < 0) {
+            report_error(&err);
+            free(line);
+            return AM_EXIT_ERROR;
+        }
+        if (rc > 0) {
+            found = 1;
+            printf("%s\t%s\n", line, ans.value);
+        }
+    }
+    free(line);
+    return found ? AM_EXIT_OK : AM_EXIT_NOTFOUND;
+}
+
 /* accessmap query --client/--helo/--sender/--recipient ... TABLE... */
 static int
 query_check(const struct check_args *ca, char **specs, int nspecs,
@@ -180,6 +215,10 @@ query_check(const struct check_args *ca, char **specs, int nspecs,
     }
     if ((ca->explain || ca->json) && (trace = am_trace_new(&err)) == NULL) {
         report_error(&err);
+        goto out;
+    }
+    if (strcmp(in.text, "-") == 0 && !ca->explain && !ca->json) {
+        rc = query_check_stdin(e, &in);
         goto out;
     }
     found = am_engine_query(e, &in, &ans, trace, &err);
