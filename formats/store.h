@@ -57,7 +57,8 @@ am_store *am_store_open(int type, const char *path, int flags,
 int am_store_get(am_store *s, const char *key, size_t klen, const char **val,
                  size_t *vlen, struct am_error *err);
 
-/* Called for every stored record with raw bytes (NULs included). Return 0
+/* Called for every stored record with raw bytes (NULs included; never a
+ * NULL pointer, even for an empty key or value).  Return 0
  * to go on, anything else to stop (that value is returned). */
 typedef int am_store_each_fn(void *ctx, const char *key, size_t klen,
                              const char *val, size_t vlen);

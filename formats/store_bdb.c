@@ -165,7 +165,9 @@ bdb_each(void *handle, am_store_each_fn *fn, void *ctx, struct am_error *err)
     memset(&k, 0, sizeof(k));
     memset(&v, 0, sizeof(v));
     while ((rc = cur->get(cur, &k, &v, DB_NEXT)) == 0) {
-        if ((stop = fn(ctx, k.data, k.size, v.data, v.size)) != 0)
+        /* libdb gives NULL for an empty key or value; callers get "". */
+        if ((stop = fn(ctx, k.size > 0 ? (const char *) k.data : "", k.size,
+                       v.size > 0 ? (const char *) v.data : "", v.size)) != 0)
             break;
     }
     cur->close(cur);
