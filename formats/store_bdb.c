@@ -14,6 +14,7 @@
 #include <db.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,6 +70,141 @@ new_handle(struct bdb *b, struct am_error *err)
     return 0;
 }
 
+/* The generic metadata page at the start of every Berkeley DB file (the
+ * first fields of libdb's DBMETA), in native byte order. */
+struct bdb_meta {
+    uint8_t lsn[8];
+    uint32_t pgno;
+    uint32_t magic;             /* DB_HASHMAGIC, DB_BTREEMAGIC, ... */
+    uint32_t version;
+    uint32_t pagesize;
+    uint8_t encrypt_alg;
+    uint8_t type;               /* page type of the metadata page */
+    uint8_t metaflags;
+    uint8_t unused;
+    uint32_t free;
+    uint32_t last_pgno;
+};
+
+/* Page types (libdb's db_page.h) a hash or btree table may contain. */
+#define PAGE_INVALID 0          /* allocated, not yet used: zeros */
+#define BTREE_INTERNAL 3        /* P_IBTREE */
+#define BTREE_LEAF 5            /* P_LBTREE */
+#define OVERFLOW_PAGE 7         /* P_OVERFLOW: long keys and values */
+#define HASH_META_PAGE 8        /* P_HASHMETA */
+#define BTREE_META_PAGE 9       /* P_BTREEMETA */
+#define DUP_LEAF 12             /* P_LDUP: off-page duplicates */
+#define HASH_PAGE 13            /* P_HASH */
+#define PAGE_TYPE_OFFSET 25     /* of the type byte in every page header */
+
+/* Every page of the file after the metadata page (libdb's verifier walks
+ * them all, not only those up to last_pgno) must be of a type this access method
+ * uses: libdb's verifier dispatches on the type byte, and its checks for
+ * other access methods (heap) are not safe on hostile input. */
+static int
+check_page_types(int fd, int type, uint32_t pagesize, uint64_t npages,
+                 struct am_error *err)
+{
+    unsigned allowed = 1u << PAGE_INVALID | 1u << OVERFLOW_PAGE
+        | 1u << DUP_LEAF | 1u << BTREE_INTERNAL | 1u << BTREE_LEAF;
+    uint64_t pgno;
+    unsigned char t;
+    ssize_t n;
+
+    if (type == AM_STORE_HASH)
+        allowed |= 1u << HASH_PAGE;
+    for (pgno = 1; pgno < npages; pgno++) {
+        n = pread(fd, &t, 1, (off_t) pgno * pagesize + PAGE_TYPE_OFFSET);
+        if (n < 0)
+            return am_error_sys(err, "read");
+        if (n == 0 || t >= 32 || (allowed & 1u << t) == 0)
+            return am_error_set(err, AM_ERR_CORRUPT,
+                                "damaged Berkeley DB file: page %u has "
+                                "type %u", (unsigned) pgno, (unsigned) t);
+    }
+    return 0;
+}
+
+/* Cheap checks libdb's verifier does not make first: the file is a hash or
+ * btree table of the wanted type, written by this libdb version on a host
+ * of our byte order, not encrypted, with a sane page size, and as long as
+ * its metadata says.  Other access methods are refused before libdb sees
+ * them (its heap verifier, for one, frees memory twice on a bad file). */
+static int
+check_meta(int fd, int type, const struct stat *st, struct am_error *err)
+{
+    struct bdb_meta m;
+    uint32_t magic = type == AM_STORE_BTREE ? DB_BTREEMAGIC : DB_HASHMAGIC;
+    uint32_t version = type == AM_STORE_BTREE ? DB_BTREEVERSION : DB_HASHVERSION;
+    int page = type == AM_STORE_BTREE ? BTREE_META_PAGE : HASH_META_PAGE;
+    ssize_t n;
+
+    n = pread(fd, &m, sizeof(m), 0);
+    if (n < 0)
+        return am_error_sys(err, "read");
+    if ((size_t) n < sizeof(m) || m.magic != magic || m.type != page)
+        return am_error_set(err, AM_ERR_CORRUPT, "not a Berkeley DB %s table",
+                            type == AM_STORE_BTREE ? "btree" : "hash");
+    if (m.version != version)
+        return am_error_set(err, AM_ERR_CORRUPT,
+                            "Berkeley DB file version %u, this libdb reads %u",
+                            (unsigned) m.version, (unsigned) version);
+    if (m.pagesize < 512 || m.pagesize > 65536
+        || (m.pagesize & (m.pagesize - 1)) != 0 || m.pgno != 0
+        || m.encrypt_alg != 0)
+        return am_error_set(err, AM_ERR_CORRUPT,
+                            "damaged Berkeley DB file: bad metadata page");
+    if (((uint64_t) m.last_pgno + 1) * m.pagesize > (uint64_t) st->st_size)
+        return am_error_set(err, AM_ERR_CORRUPT,
+                            "damaged Berkeley DB file: shorter than its "
+                            "metadata says (truncated?)");
+    if (st->st_size % m.pagesize != 0)
+        return am_error_set(err, AM_ERR_CORRUPT,
+                            "damaged Berkeley DB file: size is not a "
+                            "multiple of the page size");
+    return check_page_types(fd, type, m.pagesize,
+                            (uint64_t) st->st_size / m.pagesize, err);
+}
+
+/* libdb trusts its files: a damaged page can make it read or copy outside
+ * its buffers.  Its own verifier (DB->verify, the code behind db_verify)
+ * checks every page of the file -- metadata, page types and sizes, item
+ * offsets, overflow chains, hash buckets, key order -- without trusting
+ * it, so a file is verified before it is opened.  The cost is one pass
+ * over the file at open. */
+static int
+verify_file(struct bdb *b, const char *file, struct am_error *err)
+{
+    DB *v;
+    int rc;
+
+    if ((rc = db_create(&v, NULL, 0)) != 0)
+        return db_error(b, rc, "db_create", err);
+    v->get_env(v)->app_private = b;
+    v->set_errcall(v, capture_error);
+    /* DB->verify destroys the handle, whatever it returns. */
+    rc = v->verify(v, file, NULL, NULL, 0);
+    if (rc != 0) {
+        rc = db_error(b, rc, "damaged Berkeley DB file", err);
+        return rc == AM_ERR_NOMEM ? rc : AM_ERR_CORRUPT;
+    }
+    return 0;
+}
+
+static int
+same_file(struct bdb *b, const struct stat *verified, struct am_error *err)
+{
+    struct stat st;
+    int fd;
+
+    if (b->db->fd(b->db, &fd) != 0 || fstat(fd, &st) < 0)
+        return am_error_set(err, AM_ERR_IO, "cannot check the file opened");
+    if (st.st_dev != verified->st_dev || st.st_ino != verified->st_ino)
+        return am_error_set(err, AM_ERR_RETRY,
+                            "table replaced while it was opened");
+    return 0;
+}
+
 static void
 bdb_close(void *handle)
 {
@@ -101,10 +237,20 @@ bdb_open(int type, const char *file, void **handle, struct am_error *err)
         rc = am_error_sys(err, "lock");
         goto fail;
     }
-    if (fstat(b->lock_fd, &st) == 0 && st.st_size == 0) {
+    if (fstat(b->lock_fd, &st) < 0) {
+        rc = am_error_sys(err, "stat");
+        goto fail;
+    }
+    if (st.st_size == 0) {
         rc = am_error_set(err, AM_ERR_CORRUPT, "empty file is not a table");
         goto fail;
     }
+    if ((rc = check_meta(b->lock_fd, type, &st, err)) < 0
+        || (rc = verify_file(b, file, err)) < 0) {
+        flock(b->lock_fd, LOCK_UN);
+        goto fail;
+    }
+    b->errmsg[0] = '\0';
     if ((rc = new_handle(b, err)) < 0)
         goto fail;
     b->db->set_cachesize(b->db, 0, 1024 * 1024, 1);
@@ -116,6 +262,10 @@ bdb_open(int type, const char *file, void **handle, struct am_error *err)
         rc = db_error(b, rc, "not a Berkeley DB table of this type", err);
         goto fail;
     }
+    /* What was verified must be what libdb opened: the path names the
+     * same file unless it was replaced in between. */
+    if ((rc = same_file(b, &st, err)) < 0)
+        goto fail;
     *handle = b;
     return 0;
 fail:
