@@ -263,7 +263,7 @@ lmdb_build(int type, struct am_atomic *a, struct am_record *recs, size_t n,
         if ((rc = mdb_env_set_mapsize(env, mapsize)) != 0
             || (rc = mdb_env_open(env, a->tmp,
                                   MDB_NOSUBDIR | MDB_NOLOCK | MDB_NOSYNC
-                                 , 0600)) != 0) {
+                                  | MDB_WRITEMAP, 0600)) != 0) {
             rc = lmdb_error(rc, "create", err);
             goto out;
         }
