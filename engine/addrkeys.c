@@ -17,16 +17,6 @@ struct am_addrkeys {
     size_t n;
 };
 
-static struct am_u128
-u128_sub(struct am_u128 a, struct am_u128 b)
-{
-    struct am_u128 d;
-
-    d.lo = a.lo - b.lo;
-    d.hi = a.hi - b.hi - (a.lo < b.lo);
-    return d;
-}
-
 static unsigned
 u128_bitlen(struct am_u128 v)
 {
@@ -44,7 +34,7 @@ u128_bitlen(struct am_u128 v)
 static uint64_t
 priority_of(const struct am_range *r, size_t order)
 {
-    struct am_u128 d = u128_sub(r->hi, r->lo);
+    struct am_u128 d = am_u128_sub(r->hi, r->lo);
     unsigned bits = u128_bitlen(d), shift = bits > 32 ? bits - 32 : 0;
     uint64_t mant;
 
@@ -157,7 +147,7 @@ am_addrkeys_lookup(const am_addrkeys *k, const struct am_addr *a,
 int
 am_addrkeys_range_within(const struct am_range *r, unsigned host_bits)
 {
-    struct am_u128 d = u128_sub(r->hi, r->lo);
+    struct am_u128 d = am_u128_sub(r->hi, r->lo);
 
     return u128_bitlen(d) <= host_bits;
 }
