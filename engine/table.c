@@ -102,7 +102,6 @@ preload(am_table *t, struct am_error *err)
     t->nrecs = n;
     if ((t->map = am_kvmap_build(t->recs, t->nrecs, err)) == NULL)
         return err ? err->code : AM_ERR_NOMEM;
-    am_addrkeys_free(t->addrkeys);
     am_store_close(t->store);
     t->store = NULL;
     return 0;
@@ -383,6 +382,7 @@ am_table_close(am_table *t)
 {
     if (t == NULL)
         return;
+    am_addrkeys_free(t->addrkeys);
     am_store_close(t->store);
     am_texthash_close(t->text);
     am_cidrtable_close(t->cidr);
