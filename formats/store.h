@@ -50,7 +50,16 @@ enum {
 typedef struct am_store am_store;
 
 /* Open PATH + suffix read-only.  Takes Postfix's shared lock around each
- * lookup so an in-place rebuild by postmap is never seen half done. */
+ * lookup so an in-place rebuild by postmap is never seen half done.
+ *
+ * A damaged, truncated or hostile file gives AM_ERR_CORRUPT, not a crash:
+ * Berkeley DB and LMDB files are checked under the shared lock before
+ * their library reads them (store_bdb.c, store_lmdb.c say what is
+ * checked), and tinycdb checks every offset itself.  The check holds for
+ * the file as it was at open: a file rewritten in place later without
+ * Postfix's lock (or truncated under a mapping) is outside it; replacing
+ * the file by rename, as accessmap and postmap do, is safe, since the
+ * handle keeps reading the file it checked. */
 am_store *am_store_open(int type, const char *path, int flags,
                         struct am_error *err);
 /* 1 found (*val, *vlen set; borrowed), 0 not found, <0 error. */
