@@ -56,10 +56,11 @@ typedef struct am_store am_store;
  * Berkeley DB and LMDB files are checked under the shared lock before
  * their library reads them (store_bdb.c, store_lmdb.c say what is
  * checked), and tinycdb checks every offset itself.  The check holds for
- * the file as it was at open: a file rewritten in place later without
- * Postfix's lock (or truncated under a mapping) is outside it; replacing
- * the file by rename, as accessmap and postmap do, is safe, since the
- * handle keeps reading the file it checked. */
+ * the file as it was at open.  A file replaced by rename (accessmap's
+ * compile, postmap for cdb) is safe: the handle keeps reading the file it
+ * checked.  A file rewritten in place after open (postmap rebuilds .db
+ * and .lmdb files in place, under its lock) is not checked again: a
+ * long-lived reader must reopen when the file changes. */
 am_store *am_store_open(int type, const char *path, int flags,
                         struct am_error *err);
 /* 1 found (*val, *vlen set; borrowed), 0 not found, <0 error. */
