@@ -97,32 +97,114 @@ struct bdb_meta {
 #define HASH_PAGE 13            /* P_HASH */
 #define PAGE_TYPE_OFFSET 25     /* of the type byte in every page header */
 
-/* Every page of the file after the metadata page (libdb's verifier walks
- * them all, not only those up to last_pgno) must be of a type this access method
- * uses: libdb's verifier dispatches on the type byte, and its checks for
- * other access methods (heap) are not safe on hostile input. */
+/* The items on one page.  Every page has a 26-byte header: lsn 8, pgno 4,
+ * prev 4, next 4, entries 2, hf_offset 2, level 1, type 1; item offsets
+ * (2 bytes each) follow it, and the items themselves lie between
+ * hf_offset and the end of the page.  On an overflow page hf_offset is the
+ * number of data bytes.  Item layouts (libdb's db_page.h): a btree leaf
+ * or duplicate item is len 2, type 1, data (B_KEYDATA) or a 12-byte
+ * reference (B_DUPLICATE, B_OVERFLOW); an internal btree item is len 2,
+ * type 1, unused 1, pgno 4, nrecs 4, data; a hash item is a type byte and
+ * runs to the previous item (H_KEYDATA, H_DUPLICATE) or is a 12-byte
+ * (H_OFFPAGE) or 8-byte (H_OFFDUP) reference. */
+/* A 16-bit field of a page, in native byte order like the whole file. */
+static unsigned
+page16(const unsigned char *p)
+{
+    uint16_t v;
+
+    memcpy(&v, p, sizeof(v));
+    return v;
+}
+
 static int
-check_page_types(int fd, int type, uint32_t pagesize, uint64_t npages,
-                 struct am_error *err)
+check_items(const unsigned char *pg, uint32_t pagesize, unsigned t)
+{
+    unsigned entries = page16(pg + 20);
+    unsigned hoff = page16(pg + 22);
+    unsigned i, prev = pagesize;
+
+    if (t == PAGE_INVALID)
+        return 0;
+    if (t == OVERFLOW_PAGE)
+        return hoff <= pagesize - 26 ? 0 : -1;
+    if (hoff == 0 && pagesize == 65536)
+        hoff = 65536;           /* a 16-bit field: 0 means empty */
+    if (26 + 2 * (size_t) entries > hoff || hoff > pagesize)
+        return -1;
+    for (i = 0; i < entries; i++) {
+        size_t off = page16(pg + 26 + 2 * i);
+        size_t size, len;
+        unsigned it;
+
+        if (off < hoff || off + 3 > pagesize)
+            return -1;
+        len = page16(pg + off);
+        if (t == HASH_PAGE) {
+            if (off >= prev)
+                return -1;      /* hash items are laid out downwards */
+            it = pg[off];
+            size = it == 3 ? 12 : it == 4 ? 8 : prev - off;
+            if (it < 1 || it > 4)
+                return -1;
+            prev = (unsigned) off;
+        } else if (t == BTREE_INTERNAL) {
+            it = pg[off + 2] & 0x7f;
+            if (it != 1 && it != 3)
+                return -1;
+            size = 12 + len;
+        } else {
+            it = pg[off + 2] & 0x7f;
+            if (it < 1 || it > 3)
+                return -1;
+            size = it == 1 ? 3 + len : 12;
+        }
+        if (off + size > pagesize)
+            return -1;
+    }
+    return 0;
+}
+
+/* Every page of the file after the metadata page (libdb's verifier walks
+ * them all, not only those up to last_pgno) must be of a type this access
+ * method uses, with its items inside the page: libdb's verifier
+ * dispatches on the type byte, its checks for other access methods (heap)
+ * are not safe on hostile input, and it reads past its own buffers on
+ * some malformed items. */
+static int
+check_pages(int fd, int type, uint32_t pagesize, uint64_t npages,
+            struct am_error *err)
 {
     unsigned allowed = 1u << PAGE_INVALID | 1u << OVERFLOW_PAGE
         | 1u << DUP_LEAF | 1u << BTREE_INTERNAL | 1u << BTREE_LEAF;
+    unsigned char *pg;
     uint64_t pgno;
-    unsigned char t;
+    unsigned t;
     ssize_t n;
+    int rc = 0;
 
     if (type == AM_STORE_HASH)
         allowed |= 1u << HASH_PAGE;
-    for (pgno = 1; pgno < npages; pgno++) {
-        n = pread(fd, &t, 1, (off_t) pgno * pagesize + PAGE_TYPE_OFFSET);
-        if (n < 0)
-            return am_error_sys(err, "read");
-        if (n == 0 || t >= 32 || (allowed & 1u << t) == 0)
-            return am_error_set(err, AM_ERR_CORRUPT,
-                                "damaged Berkeley DB file: page %u has "
-                                "type %u", (unsigned) pgno, (unsigned) t);
+    if ((pg = malloc(pagesize)) == NULL)
+        return am_error_set(err, AM_ERR_NOMEM, "out of memory");
+    for (pgno = 1; pgno < npages && rc == 0; pgno++) {
+        n = pread(fd, pg, pagesize, (off_t) (pgno * pagesize));
+        if (n < 0) {
+            rc = am_error_sys(err, "read");
+            break;
+        }
+        t = n == (ssize_t) pagesize ? pg[PAGE_TYPE_OFFSET] : 255;
+        if (t >= 32 || (allowed & 1u << t) == 0)
+            rc = am_error_set(err, AM_ERR_CORRUPT,
+                              "damaged Berkeley DB file: page %llu has "
+                              "type %u", (unsigned long long) pgno, t);
+        else if (check_items(pg, pagesize, t) < 0)
+            rc = am_error_set(err, AM_ERR_CORRUPT,
+                              "damaged Berkeley DB file: bad item on page "
+                              "%llu", (unsigned long long) pgno);
     }
-    return 0;
+    free(pg);
+    return rc;
 }
 
 /* Cheap checks libdb's verifier does not make first: the file is a hash or
@@ -162,8 +244,8 @@ check_meta(int fd, int type, const struct stat *st, struct am_error *err)
         return am_error_set(err, AM_ERR_CORRUPT,
                             "damaged Berkeley DB file: size is not a "
                             "multiple of the page size");
-    return check_page_types(fd, type, m.pagesize,
-                            (uint64_t) st->st_size / m.pagesize, err);
+    return check_pages(fd, type, m.pagesize,
+                       (uint64_t) st->st_size / m.pagesize, err);
 }
 
 /* libdb trusts its files: a damaged page can make it read or copy outside
