@@ -29,7 +29,7 @@ for src in tests/fuzz/fuzz_*.c; do
     if [ "${VALGRIND:-}" = 1 ]; then
         wrap=(valgrind -q --error-exitcode=99 --leak-check=full
               --errors-for-leak-kinds=definite,indirect
-              --suppressions=tests/fuzz/valgrind.supp)
+              --suppressions=tests/valgrind.supp)
     fi
     if ! out=$(TMPDIR=$TMPDIR "${wrap[@]}" "$bin" "${dirs[@]}" 2>&1); then
         echo "FAIL fuzz_$n:"
