@@ -251,9 +251,12 @@ check_meta(int fd, int type, const struct stat *st, struct am_error *err)
 /* libdb trusts its files: a damaged page can make it read or copy outside
  * its buffers.  Its own verifier (DB->verify, the code behind db_verify)
  * checks every page of the file -- metadata, page types and sizes, item
- * offsets, overflow chains, hash buckets, key order -- without trusting
- * it, so a file is verified before it is opened.  The cost is one pass
- * over the file at open. */
+ * offsets, overflow chains, hash buckets -- without trusting it, so a
+ * file is verified before it is opened.  Key order is not checked
+ * (DB_NOORDERCHK): a misordered page makes lookups miss, not read outside
+ * memory, and the verifier's order check prints keys as C strings, reading
+ * past the page.  The cost is one pass over the file at open (0.4 s for a
+ * 26 MB hash table of 500,000 entries). */
 static int
 verify_file(struct bdb *b, const char *file, struct am_error *err)
 {
@@ -265,7 +268,7 @@ verify_file(struct bdb *b, const char *file, struct am_error *err)
     v->get_env(v)->app_private = b;
     v->set_errcall(v, capture_error);
     /* DB->verify destroys the handle, whatever it returns. */
-    rc = v->verify(v, file, NULL, NULL, 0);
+    rc = v->verify(v, file, NULL, NULL, DB_NOORDERCHK);
     if (rc != 0) {
         rc = db_error(b, rc, "damaged Berkeley DB file", err);
         return rc == AM_ERR_NOMEM ? rc : AM_ERR_CORRUPT;
