@@ -289,7 +289,7 @@ expand_value(am_pfconf *c, const char *raw, int depth)
     struct am_buf out;
     char *v;
 
-    am_buf_init(&out, 0);
+    am_buf_init(&out, AM_PFCONF_VALUE_MAX);
     expand(c, raw, &out, depth);
     v = strdup(out.data ? out.data : "");
     am_buf_free(&out);
