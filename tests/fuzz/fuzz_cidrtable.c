@@ -3,11 +3,13 @@
  * The input is a cidr table.  Loading must never fail for syntax (only
  * warnings); every lookup through the index must give the same rule as
  * the slow walk of the rule list (am_cidrtable_next_match), for fixed
- * addresses and for the edges of every network in the table.
+ * addresses and for the edges of every network in the table.  The table
+ * is then linted as `accessmap check` does.
  */
 #include <string.h>
 
 #include "engine/cidrtable.h"
+#include "engine/lint.h"
 #include "tests/fuzz/fuzz.h"
 
 static void
@@ -76,6 +78,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             am_addr_from_u128(rg->family, am_u128_inc(rg->hi), &a);
             check_addr(t, &a);
         }
+    }
+    {
+        struct am_lint_opts lo = { 0 };
+
+        lo.check = size > 0 ? data[0] % AM_CHECK_COUNT : 0;
+        fuzz_assert(am_lint_cidr(t, &lo, &diags, &err) == 0
+                    || err.code == AM_ERR_NOMEM);
     }
     am_cidrtable_close(t);
     return 0;

@@ -1,6 +1,7 @@
-/* fuzz_compile.c - a source table through compile's steps, without the
- * write: parse, fold, resolve duplicates, expand networks into Postfix
- * keys, check LMDB's key limit.
+/* fuzz_compile.c - a source table through compile's and check's steps,
+ * without the write: parse, fold, resolve duplicates, lint (as `accessmap
+ * check` does, for a check kind chosen by the first byte), expand networks
+ * into Postfix keys, check LMDB's key limit.
  *
  * The input is the source.  After resolving, keys are unique; after
  * expansion they still are, and none is empty.  The expansion is capped
@@ -9,6 +10,7 @@
  */
 #include <string.h>
 
+#include "engine/lint.h"
 #include "engine/tableexpand.h"
 #include "formats/lines.h"
 #include "formats/tablebuild.h"
@@ -67,6 +69,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         || am_tablebuild_resolve(tb, &diags, &err) < 0)
         goto out;
     check_unique(tb);
+    {
+        struct am_lint_opts lo = { 0 };
+        struct am_record *recs;
+        size_t n;
+
+        lo.check = size > 0 ? (data[0] >> 1) % AM_CHECK_COUNT : 0;
+        lo.networks_expanded = size > 0 && (data[0] & 0x10);
+        recs = am_tablebuild_records(tb, &n);
+        rc = am_lint_records(recs, n, "fuzz", &lo, &diags, &err);
+        fuzz_assert(rc == 0 || rc == AM_ERR_NOMEM);
+    }
     rc = am_tableexpand(tb, 4096, &err);
     if (rc < 0) {
         fuzz_assert(rc == AM_ERR_UNSUPPORTED || rc == AM_ERR_LIMIT
