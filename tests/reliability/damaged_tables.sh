@@ -44,7 +44,7 @@ PY
 }
 
 ROUNDS=${ROUNDS:-40}
-[ "${VALGRIND:-}" = 1 ] && ROUNDS=${VALGRIND_ROUNDS:-8}
+[ "${VALGRIND:-}" = 1 ] && ROUNDS=${VALGRIND_ROUNDS:-6}
 fail=0 runs=0 errors=0
 for type in hash btree lmdb cdb; do
     "$A" compile "$type:src" || { echo "compile $type failed"; exit 1; }
