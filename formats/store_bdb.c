@@ -209,8 +209,10 @@ check_pages(int fd, int type, uint32_t pagesize, uint64_t npages,
 
 /* Cheap checks libdb's verifier does not make first: the file is a hash or
  * btree table of the wanted type, written by this libdb version on a host
- * of our byte order, not encrypted, with a sane page size, and as long as
- * its metadata says.  Other access methods are refused before libdb sees
+ * of our byte order, not encrypted, not partitioned and without page
+ * checksums (metaflags 0, as Postfix and accessmap write tables; the
+ * verifier divides by a partition count taken from the file), with a sane
+ * page size, and as long as its metadata says.  Other access methods are refused before libdb sees
  * them (its heap verifier, for one, frees memory twice on a bad file). */
 static int
 check_meta(int fd, int type, const struct stat *st, struct am_error *err)
@@ -233,7 +235,7 @@ check_meta(int fd, int type, const struct stat *st, struct am_error *err)
                             (unsigned) m.version, (unsigned) version);
     if (m.pagesize < 512 || m.pagesize > 65536
         || (m.pagesize & (m.pagesize - 1)) != 0 || m.pgno != 0
-        || m.encrypt_alg != 0)
+        || m.encrypt_alg != 0 || m.metaflags != 0)
         return am_error_set(err, AM_ERR_CORRUPT,
                             "damaged Berkeley DB file: bad metadata page");
     if (((uint64_t) m.last_pgno + 1) * m.pagesize > (uint64_t) st->st_size)
