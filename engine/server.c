@@ -250,12 +250,19 @@ log_query(am_server *s, struct map *m, const char *key, size_t klen,
     char k[80], v[80];
 
     sanitize(k, sizeof(k), key, klen);
-    if (found > 0)
-        logf_(s, AM_SERVER_LOG_INFO, "query %s key=\"%s\" found %s:%u "
-              "key=\"%s\" value=\"%s\"", m->label, k,
-              ans->loc.file ? ans->loc.file : ans->table_name, ans->loc.line,
-              ans->key ? ans->key : "", sanitize(v, sizeof(v), ans->value,
-                                                 ans->vlen));
+    if (found > 0) {
+        char where[600], ek[80];
+        if (ans->loc.file && ans->loc.line)
+            snprintf(where, sizeof(where), "%s:%u", ans->loc.file,
+                     ans->loc.line);
+        else
+            snprintf(where, sizeof(where), "%s", ans->table_name);
+        logf_(s, AM_SERVER_LOG_INFO, "query %s key=\"%s\" found %s "
+              "key=\"%s\" value=\"%s\"", m->label, k, where,
+              ans->key ? sanitize(ek, sizeof(ek), ans->key, strlen(ans->key))
+                       : "",
+              sanitize(v, sizeof(v), ans->value, ans->vlen));
+    }
     else if (found == 0)
         logf_(s, AM_SERVER_LOG_INFO, "query %s key=\"%s\" not found",
               m->label, k);

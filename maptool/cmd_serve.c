@@ -409,8 +409,6 @@ parsed:
         report_error(&err);
         goto out;
     }
-    if (user != NULL && drop_privileges(user) < 0)
-        goto out;
     if ((st.sigw.fd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC)) < 0) {
         report_fail("signalfd: %s", strerror(errno));
         goto out;
@@ -437,6 +435,9 @@ parsed:
             goto out;
         }
     }
+    /* the port file is written as the starting user, then root goes */
+    if (user != NULL && drop_privileges(user) < 0)
+        goto out;
     for (i = 0; i < conf.nlistens; i++) {
         char line[600];
         if (conf.listens[i].proto == AM_SERVCONF_SOCKMAP_UNIX)
