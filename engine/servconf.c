@@ -394,7 +394,7 @@ parse_listen(struct am_servconf *c, char **w, size_t n, unsigned line,
     size_t i = 1;
     struct am_servconf_listen *l;
 
-    if (n < 3)
+    if (n < 2)
         return am_error_set(err, AM_ERR_SYNTAX,
                             "listen needs an address and tables");
     if ((idx = am_servconf_add_listen(c, w[0], err)) < 0)
