@@ -306,7 +306,8 @@ am_servconf_check(const struct am_servconf *c, struct am_error *err)
             return am_error_set(err, AM_ERR_INVALID, "%s: no tables",
                                 l->endpoint);
         for (j = 0; j < c->nlistens; j++)
-            if (j != i && strcmp(l->endpoint, c->listens[j].endpoint) == 0)
+            if (j != i && strcmp(l->endpoint, c->listens[j].endpoint) == 0
+                && !(l->port && strcmp(l->port, "0") == 0))
                 return am_error_set(err, AM_ERR_INVALID,
                                     "%s: listed twice", l->endpoint);
         if (l->host != NULL && !is_loopback_host(l->host)) {

@@ -78,6 +78,15 @@ grep -q 'map socketmap:unix:.*am.sock:client kind client requests 1 hits 1' conf
 srv_stop conf
 [ ! -e am.sock ] || { echo "socket left behind"; exit 1; }
 
+# the example configuration, pointed at this directory
+sed -e "s|/etc/postfix/|$PWD/|g" -e "s|/var/spool/postfix/private/accessmap|$PWD/ex.sock|" \
+    -e 's|^user nobody$||' -e "s|^config_directory .*|config_directory $PWD/pf|" \
+    -e 's|127.0.0.1:1004[12]|127.0.0.1:0|' "$SRCDIR/maptool/examples/accessmap.conf" >example.conf
+srv_start example -c example.conf
+[ "$(postmap -c pf -q localhost "tcp:127.0.0.1:$(srv_port example 1)")" = "REJECT Only I am me" ]
+[ "$(postmap -c pf -q localhost "socketmap:unix:$PWD/ex.sock:helo_access")" = "REJECT Only I am me" ]
+srv_stop example
+
 # configuration errors name the file and line
 printf 'listen tcp:127.0.0.1:0 helo lmdb:%s/helo_access\nmax_connections lots\n' "$PWD" >bad1.conf
 refused 'bad1.conf:2: .*expected a number' -c bad1.conf

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # smtpd_e2e.sh - a real Postfix smtpd asks `accessmap serve` through
 # check_helo_access tcp:... and check_client_access tcp:... (and the same
-# through socketmap:) with the bundled example tables: HELO localhost,
+# through socketmap:, with a path relative to the queue directory) with the
+# bundled example tables: HELO localhost,
 # 127.0.0.1 or the server's own name gets "554 5.7.1 ... Helo command
 # rejected: Only I am me", a listed client is rejected, an OK client and a
 # clean HELO pass.  Driven by swaks --xclient.
@@ -20,7 +21,7 @@ chmod 644 ./*.lmdb
 
 srv_start helo -C pf --listen tcp:127.0.0.1:0 --kind helo "lmdb:$PWD/helo_access"
 srv_start client -C pf --listen tcp:127.0.0.1:0 --kind client "lmdb:$PWD/client_checks"
-sock=$PFI_DIR/accessmap.sock
+sock=$PFI_DIR/queue/accessmap.sock   # smtpd runs in the queue directory
 srv_start smap -C pf --listen "socketmap:unix:$sock" --mode 0666 \
     --map "helo_access=helo:lmdb:$PWD/helo_access" \
     --map "client_checks=client:lmdb:$PWD/client_checks"
@@ -34,8 +35,8 @@ pfi_set smtpd_recipient_restrictions reject_unauth_destination
 pfi_set smtpd_helo_required yes
 pfi_set am_tcp_helo "check_helo_access tcp:127.0.0.1:$th"
 pfi_set am_tcp_client "check_client_access tcp:127.0.0.1:$tc"
-pfi_set am_sock_helo "check_helo_access socketmap:unix:$sock:helo_access"
-pfi_set am_sock_client "check_client_access socketmap:unix:$sock:client_checks"
+pfi_set am_sock_helo "check_helo_access socketmap:unix:accessmap.sock:helo_access"
+pfi_set am_sock_client "check_client_access socketmap:unix:accessmap.sock:client_checks"
 pfi_smtpd "$port" -o 'smtpd_helo_restrictions=$am_tcp_helo' \
     -o 'smtpd_client_restrictions=$am_tcp_client'
 pfi_smtpd "$sport" -o 'smtpd_helo_restrictions=$am_sock_helo' \
