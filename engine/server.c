@@ -64,6 +64,7 @@ struct map {
 
 struct listener {
     struct am_loop_watch w;
+    struct am_loop_timer resume;    /* after running out of descriptors */
     am_server *s;
     const struct am_servconf_listen *conf;
     struct map *maps;
@@ -704,10 +705,17 @@ listener_event(struct am_loop_watch *w, unsigned events)
                          SOCK_NONBLOCK | SOCK_CLOEXEC);
 
         if (fd < 0) {
-            if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR
-                && errno != ECONNABORTED && rate_ok(s))
+            int e = errno;
+            if (e == EAGAIN || e == EWOULDBLOCK || e == EINTR
+                || e == ECONNABORTED)
+                return;
+            if (rate_ok(s))
                 logf_(s, AM_SERVER_LOG_WARNING, "%s: accept: %s",
-                      ls->conf->endpoint, strerror(errno));
+                      ls->conf->endpoint, strerror(e));
+            /* out of descriptors or memory: the pending connection would
+             * wake us at once, forever; stop listening for a moment */
+            if (am_loop_watch_set(s->loop, &ls->w, 0, &err) == 0)
+                am_loop_timer_set(s->loop, &ls->resume, 100);
             return;
         }
         format_peer(peer, sizeof(peer), &ss);
@@ -755,6 +763,15 @@ listener_event(struct am_loop_watch *w, unsigned events)
         s->nconns++;
         s->accepted++;
     }
+}
+
+static void
+listener_resume(struct am_loop_timer *t)
+{
+    struct listener *ls = t->ctx;
+    struct am_error err;
+
+    am_loop_watch_set(ls->s->loop, &ls->w, AM_LOOP_IN, &err);
 }
 
 /* ---- timeouts ---- */
@@ -1196,6 +1213,8 @@ am_server_open(am_loop *loop, const struct am_server_opts *opts,
             goto fail;
         ls->w.fn = listener_event;
         ls->w.ctx = ls;
+        ls->resume.fn = listener_resume;
+        ls->resume.ctx = ls;
         if (am_loop_watch_add(loop, &ls->w, AM_LOOP_IN, err) < 0)
             goto fail;
     }
@@ -1259,6 +1278,7 @@ am_server_close(am_server *s)
     am_loop_timer_cancel(s->loop, &s->reload_timer);
     for (i = 0; s->ls && i < s->nls; i++) {
         struct listener *ls = &s->ls[i];
+        am_loop_timer_cancel(s->loop, &ls->resume);
         if (ls->w.fd >= 0) {
             am_loop_watch_del(s->loop, &ls->w);
             close(ls->w.fd);

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <syslog.h>
@@ -173,6 +174,29 @@ parse_count(const char *opt, const char *arg, unsigned long max,
         return -1;
     }
     return 0;
+}
+
+/* Room for max_connections descriptors plus the server's own: raise the
+ * soft limit, or lower max_connections to what the hard limit allows. */
+static void
+fit_fd_limit(struct am_servconf *conf)
+{
+    struct rlimit rl;
+    rlim_t want = (rlim_t)conf->max_connections + conf->nlistens + 32;
+
+    if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur >= want)
+        return;
+    rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= want
+                  ? want : rl.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &rl);
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < want) {
+        size_t room = rl.rlim_cur > conf->nlistens + 32
+                      ? (size_t)rl.rlim_cur - conf->nlistens - 32 : 1;
+        report_warn("max_connections lowered from %zu to %zu: open file "
+                    "limit %lu", conf->max_connections, room,
+                    (unsigned long)rl.rlim_cur);
+        conf->max_connections = room;
+    }
 }
 
 enum {
@@ -387,6 +411,7 @@ parsed:
     report_init(&rep, 0);
     if ((pf = load_config(pfdir, &rep.sink)) == NULL)
         goto out;
+    fit_fd_limit(&conf);
     if (st.use_syslog)
         openlog("accessmap", LOG_PID, LOG_MAIL);
 
