@@ -54,8 +54,21 @@ struct bytes {
     size_t len, cap;
 };
 
+/* Hits of one table entry, known by table and matched key. */
+struct entry_hits {
+    char *key;                  /* NULL: free slot */
+    size_t table;
+    unsigned long hits;
+};
+
+#define ENTRY_SLOTS 8192        /* power of two */
+#define ENTRY_MAX   4096        /* entries counted per map; more: "other" */
+
 struct map {
     const struct am_servconf_map *conf;
+    struct entry_hits *entries; /* ENTRY_SLOTS, open addressing */
+    size_t nentries;
+    unsigned long other_hits;   /* hits beyond ENTRY_MAX entries */
     char *label;                /* "endpoint" or "endpoint name" for logs */
     am_engine *engine;
     unsigned long requests, hits, misses, errors, cut;
@@ -237,11 +250,43 @@ conn_free(am_server *s, struct conn *c)
 }
 
 static void
+count_entry(struct map *m, const struct am_answer *ans)
+{
+    const unsigned char *k = (const unsigned char *)ans->key;
+    uint64_t h = 1469598103934665603ull ^ ans->table;
+    size_t i;
+
+    if (k == NULL || m->entries == NULL)
+        return;
+    for (; *k; k++)
+        h = (h ^ *k) * 1099511628211ull;
+    for (i = (size_t)h & (ENTRY_SLOTS - 1);; i = (i + 1) & (ENTRY_SLOTS - 1)) {
+        struct entry_hits *e = &m->entries[i];
+        if (e->key == NULL) {
+            if (m->nentries >= ENTRY_MAX
+                || (e->key = strdup(ans->key)) == NULL) {
+                m->other_hits++;
+                return;
+            }
+            e->table = ans->table;
+            e->hits = 1;
+            m->nentries++;
+            return;
+        }
+        if (e->table == ans->table && strcmp(e->key, ans->key) == 0) {
+            e->hits++;
+            return;
+        }
+    }
+}
+
+static void
 count_hit(struct map *m, const struct am_answer *ans)
 {
     m->hits++;
     if (ans->table < am_engine_ntables(m->engine))
         m->table_hits[ans->table]++;
+    count_entry(m, ans);
 }
 
 static void
@@ -1131,7 +1176,8 @@ setup_maps(am_server *s, struct listener *ls, struct am_error *err)
         }
         m->table_hits = calloc(am_engine_ntables(m->engine) + 1,
                                sizeof(*m->table_hits));
-        if (m->table_hits == NULL)
+        m->entries = calloc(ENTRY_SLOTS, sizeof(*m->entries));
+        if (m->table_hits == NULL || m->entries == NULL)
             return am_error_set(err, AM_ERR_NOMEM, "out of memory");
     }
     return 0;
@@ -1254,6 +1300,20 @@ am_server_stats(const am_server *s, struct am_buf *out, struct am_error *err)
             rc = am_buf_printf(out, err, "table %s %s hits %lu\n", m->label,
                                am_engine_table_name(m->engine, t),
                                m->table_hits[t]);
+        for (t = 0; rc == 0 && t < ENTRY_SLOTS; t++) {
+            const struct entry_hits *e = &m->entries[t];
+            char k[80];
+            if (e->key == NULL)
+                continue;
+            rc = am_buf_printf(out, err, "entry %s %s key \"%s\" hits %lu\n",
+                               m->label,
+                               am_engine_table_name(m->engine, e->table),
+                               sanitize(k, sizeof(k), e->key,
+                                        strlen(e->key)), e->hits);
+        }
+        if (rc == 0 && m->other_hits)
+            rc = am_buf_printf(out, err, "entry %s other hits %lu\n",
+                               m->label, m->other_hits);
     }
     return rc;
 }
@@ -1289,6 +1349,12 @@ am_server_close(am_server *s)
             am_engine_close(ls->maps[j].engine);
             free(ls->maps[j].label);
             free(ls->maps[j].table_hits);
+            if (ls->maps[j].entries != NULL) {
+                size_t e;
+                for (e = 0; e < ENTRY_SLOTS; e++)
+                    free(ls->maps[j].entries[e].key);
+                free(ls->maps[j].entries);
+            }
         }
         free(ls->maps);
     }

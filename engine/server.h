@@ -56,7 +56,10 @@ void am_server_reload(am_server *s);
 /* Number of reloads finished (swapped or failed), for callers that wait. */
 unsigned long am_server_reloads(const am_server *s);
 
-/* Append the counters as text lines ("name value ...\n") to out. */
+/* Append the counters as text lines to out: connections, reloads, and per
+ * map requests, hits, misses, errors, hits per table and per entry (table
+ * and matched key; the first 4096 entries hit per map, later ones counted
+ * together as "other"). */
 int am_server_stats(const am_server *s, struct am_buf *out,
                     struct am_error *err);
 

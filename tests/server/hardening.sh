@@ -75,6 +75,8 @@ kill -USR1 "$(srv_pid conf)"
 sleep 0.3
 grep -q 'map socketmap:unix:.*am.sock:client kind client requests 1 hits 1' conf.log \
     || { cat conf.log; exit 1; }
+grep -q 'entry socketmap:unix:.*am.sock:client lmdb:.*/client_checks key "198.51.100.23" hits 1' conf.log \
+    || { cat conf.log; exit 1; }
 srv_stop conf
 [ ! -e am.sock ] || { echo "socket left behind"; exit 1; }
 
