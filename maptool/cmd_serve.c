@@ -238,7 +238,7 @@ cmd_serve(int argc, char **argv)
     const char *port_file = NULL, *user = NULL, *pfdir = NULL;
     char **maps = NULL;
     size_t nmaps = 0, i;
-    unsigned long v, mode = 0;
+    unsigned long mode = 0;
     am_pfconf *pf = NULL;
     sigset_t mask;
     int c, rc = AM_EXIT_ERROR, idx, kind;
@@ -492,6 +492,5 @@ out:
     am_servconf_free(&conf);
     am_buf_free(&text);
     free(maps);
-    (void)v;
     return rc;
 }
