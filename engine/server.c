@@ -623,6 +623,8 @@ conn_read(am_server *s, struct conn *c)
     c->last = am_loop_now(s->loop);
     len = data == s->rbuf ? (size_t)n : c->in.len + (size_t)n;
     used = serve_batch(s, c, data, len, o);
+    if (used > 0)
+        c->pending_since = 0;   /* progress: the read timer starts again */
     if (used == (size_t)-1) {
         c->closing = 1;
         c->in.len = 0;
@@ -653,10 +655,13 @@ conn_event(struct am_loop_watch *w, unsigned events)
     am_server *s = c->ls->s;
 
     if (events & AM_LOOP_OUT) {
+        size_t before = c->out.len;
         if (flush(s, c, &c->out) < 0) {
             conn_free(s, c);
             return;
         }
+        if (c->out.len < before)
+            c->pending_since = 0;   /* the peer reads: progress */
         c->last = am_loop_now(s->loop);
         if (c->out.len == 0 && c->in.len && !c->closing) {
             if (conn_drain_input(s, c) < 0) {

@@ -129,6 +129,26 @@ t0 = time.time()
 r = read_all(s)
 check(r == b"" and time.time() - t0 < 4.5, "stalled partial request closed by the read timeout")
 
+# a busy pipelining client whose writes always end mid-request is not
+# taken for a stalled one: 2.5 s of traffic with --read-timeout 1, and a
+# partial request always pending at the server
+s = conn(TCP)
+s.sendall(b"get loc")
+chunk = b"alhost\nget loc" * 50
+t0, sent, got = time.time(), 0, b""
+while time.time() - t0 < 2.5:
+    s.sendall(chunk)
+    sent += 50
+    while got.count(b"\n") < sent:
+        b = s.recv(1 << 16)
+        if not b:
+            check(False, "busy client kept (EOF after %d replies)" % got.count(b"\n"))
+        got += b
+    time.sleep(0.005)
+check(got == GOOD * sent, "busy client with a partial request always pending kept "
+      "for 2.5 s, %d replies" % sent)
+s.close()
+
 # a client that never reads its replies: output stays bounded, then timeout
 s = conn(TCP)
 s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
