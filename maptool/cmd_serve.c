@@ -33,15 +33,36 @@
 #include "maptool/common.h"
 #include "maptool/report.h"
 
-static const char serve_usage[] =
-    "serve [options] -c FILE\n"
-    "       serve [options] --listen tcp:HOST:PORT --kind KIND TABLE...\n"
-    "       serve [options] --listen socketmap:inet:HOST:PORT|socketmap:unix:PATH\n"
-    "             --map NAME=KIND:TABLE[,TABLE...]...\n"
-    "options: --allow CIDR, --allow-remote, --mode OCTAL, -u USER, --syslog,\n"
-    "  --log-queries, --max-connections N, --max-request BYTES,\n"
-    "  --idle-timeout S, --read-timeout S, --no-watch, -C DIR (main.cf),\n"
-    "  --port-file FILE";
+#define SERVE_USAGE "[options] -c FILE | --listen ENDPOINT " \
+    "(--kind KIND TABLE... | --map NAME=KIND:TABLE[,TABLE...]...)"
+
+static const char serve_help[] =
+    "usage: accessmap serve " SERVE_USAGE "\n"
+    "\n"
+    "Answer Postfix tcp_table and socketmap lookups from access tables,\n"
+    "applying the check's search (parent domains, partial addresses, cidr\n"
+    "tables) to the full key Postfix sends.  Foreground; logs to stderr.\n"
+    "SIGTERM/SIGINT stop, SIGHUP reloads, SIGUSR1 logs the counters.\n"
+    "\n"
+    "  -c FILE               listeners and settings from FILE (see accessmap(1))\n"
+    "  --listen ENDPOINT     tcp:HOST:PORT, socketmap:inet:HOST:PORT or\n"
+    "                        socketmap:unix:PATH\n"
+    "  --kind KIND           tcp listener: client, reverse_client, helo,\n"
+    "                        sender, recipient or exact\n"
+    "  --map NAME=KIND:TABLE[,TABLE...]   socketmap map (repeatable)\n"
+    "  --allow CIDR          accept clients from this network only\n"
+    "  --allow-remote        allow non-loopback addresses (needs --allow)\n"
+    "  --mode OCTAL          unix socket permissions (default 0666)\n"
+    "  -u USER               drop privileges to USER after binding\n"
+    "  --syslog              log to syslog (mail facility)\n"
+    "  --log-queries         log each query and its deciding entry\n"
+    "  --max-connections N   default 1000\n"
+    "  --max-request BYTES   default 16384 (at most 100000)\n"
+    "  --idle-timeout S      close idle connections (default 600, 0 never)\n"
+    "  --read-timeout S      limit for a started request (default 10)\n"
+    "  --no-watch            reload on SIGHUP only, not on file changes\n"
+    "  -C DIR                Postfix configuration directory (main.cf)\n"
+    "  --port-file FILE      write \"ENDPOINT PORT\" per listener once bound\n";
 
 struct serve_state {
     int use_syslog;
@@ -305,7 +326,7 @@ cmd_serve(int argc, char **argv)
                     goto usage_out;
                 break;
             case 'h':
-                printf("usage: accessmap %s\n", serve_usage);
+                fputs(serve_help, stdout);
                 free(allow);
                 free(maps);
                 return AM_EXIT_OK;
@@ -400,7 +421,7 @@ cmd_serve(int argc, char **argv)
         goto parsed;
 usage_out:
         free(allow);
-        rc = usage_error("serve", serve_usage);
+        rc = usage_error("serve", SERVE_USAGE);
         goto out;
     }
 parsed:
