@@ -7,8 +7,10 @@
  * "500 not%20found"); a key may list several, e.g. the answers of the old
  * and the new table during a reload.  Keys must not need %XX encoding.
  * CONNECTIONS connections (default 8) each send one request at a time, as
- * Postfix does, cycling through the keys, until SECONDS have passed or a
- * STOP file appears in the current directory.  Prints
+ * Postfix does (all connections have one in flight at once), cycling
+ * through the keys, until SECONDS have passed or a STOP file appears in
+ * the current directory.  With SERVELOAD_RATE set, the request rate goes
+ * to stderr (a sanity figure, not a benchmark: bench/ measures).  Prints
  * "requests N wrong N errors N" and exits 1 if any answer was wrong,
  * missing or a 400.
  */
@@ -89,16 +91,28 @@ dial(int port)
     return fd;
 }
 
+/* Buffered reader per connection. */
+struct rbuf {
+    char data[65536];
+    size_t off, len;
+};
+static struct rbuf rbufs[MAXCONN];
+
 /* Read one line into buf (without LF); 0 on EOF or error. */
 static int
-read_line(int fd, char *buf, size_t size)
+read_line(int fd, struct rbuf *rb, char *buf, size_t size)
 {
     size_t n = 0;
 
     while (n + 1 < size) {
-        ssize_t r = read(fd, buf + n, 1);
-        if (r <= 0)
-            return 0;
+        if (rb->off == rb->len) {
+            ssize_t r = read(fd, rb->data, sizeof(rb->data));
+            if (r <= 0)
+                return 0;
+            rb->off = 0;
+            rb->len = (size_t)r;
+        }
+        buf[n] = rb->data[rb->off++];
         if (buf[n] == '\n') {
             buf[n] = 0;
             return 1;
@@ -112,7 +126,7 @@ int
 main(int argc, char **argv)
 {
     int port, fds[MAXCONN], nconn = 8, i;
-    double end;
+    double end, t0;
     unsigned long requests = 0, wrong = 0, errors = 0;
     size_t k = 0;
 
@@ -129,20 +143,32 @@ main(int argc, char **argv)
         nconn = 8;
     for (i = 0; i < nconn; i++)
         fds[i] = dial(port);
+    t0 = now();
     while (now() < end && access("STOP", F_OK) != 0) {
+        size_t ks[MAXCONN];
+        int sent[MAXCONN];
+        /* one request in flight on every connection, as busy smtpd
+         * processes have; then collect the replies */
         for (i = 0; i < nconn; i++, k = (k + 1) % nkeys) {
-            char req[8300], reply[8192];
-            int n = snprintf(req, sizeof(req), "get %s\n", keys[k]), a, ok = 0;
-            if (write(fds[i], req, (size_t)n) != n || !read_line(fds[i], reply, sizeof(reply))) {
-                fprintf(stderr, "connection %d broken at key %s\n", i, keys[k]);
+            char req[8300];
+            int n = snprintf(req, sizeof(req), "get %s\n", keys[k]);
+            ks[i] = k;
+            sent[i] = write(fds[i], req, (size_t)n) == n;
+        }
+        for (i = 0; i < nconn; i++) {
+            char reply[8192];
+            int a, ok = 0;
+            if (!sent[i] || !read_line(fds[i], &rbufs[i], reply, sizeof(reply))) {
+                fprintf(stderr, "connection %d broken at key %s\n", i, keys[ks[i]]);
                 errors++;
                 close(fds[i]);
+                rbufs[i].off = rbufs[i].len = 0;
                 fds[i] = dial(port);
                 continue;
             }
             requests++;
-            for (a = 0; a < MAXALT && alts[k][a]; a++)
-                if (strcmp(reply, alts[k][a]) == 0)
+            for (a = 0; a < MAXALT && alts[ks[i]][a]; a++)
+                if (strcmp(reply, alts[ks[i]][a]) == 0)
                     ok = 1;
             if (!ok) {
                 if (reply[0] == '4')
@@ -150,10 +176,12 @@ main(int argc, char **argv)
                 else
                     wrong++;
                 if (wrong + errors <= 10)
-                    fprintf(stderr, "key %s: got \"%s\"\n", keys[k], reply);
+                    fprintf(stderr, "key %s: got \"%s\"\n", keys[ks[i]], reply);
             }
         }
     }
+    if (getenv("SERVELOAD_RATE"))
+        fprintf(stderr, "%.0f requests/s\n", (double)requests / (now() - t0));
     printf("requests %lu wrong %lu errors %lu\n", requests, wrong, errors);
     return wrong || errors || requests == 0;
 }
