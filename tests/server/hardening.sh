@@ -53,6 +53,26 @@ PY
 grep -q 'client 127.0.0.1:[0-9]* not in the allow list' remote.log
 srv_stop remote
 
+# idle connections are closed after --idle-timeout; busy ones are not
+srv_start idle -C pf --listen tcp:127.0.0.1:0 --idle-timeout 1 --kind helo "lmdb:$PWD/helo_access"
+python3 - "$(srv_port idle)" <<'PY'
+import socket, sys, time
+port = int(sys.argv[1])
+idle = socket.create_connection(("127.0.0.1", port), 5)
+busy = socket.create_connection(("127.0.0.1", port), 5)
+idle.sendall(b"get localhost\n")
+assert idle.recv(100).startswith(b"200 "), "no answer"
+t0 = time.time()
+while time.time() - t0 < 2.5:       # busy: a request every 0.2 s
+    busy.sendall(b"get localhost\n")
+    assert busy.recv(100).startswith(b"200 "), "busy connection lost"
+    time.sleep(0.2)
+idle.settimeout(3)
+assert idle.recv(100) == b"", "idle connection not closed"
+print("idle timeout ok")
+PY
+srv_stop idle
+
 # a configuration file: two tcp listeners and a unix socketmap, mode 0600
 cat >serve.conf <<CONF
 # test configuration
