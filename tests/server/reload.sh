@@ -11,14 +11,15 @@ load=$SRCDIR/$BUILD/tests/tools/serveload
 [ -x "$load" ] || { echo "missing $load (make tests)"; exit 1; }
 srv_private_conf pf
 
-version() {     # version N: write and compile helo_access version N
+version() {     # version N: write and compile helo_access version N in place
     {
         echo "version REJECT v$1"
         for i in $(seq 0 199); do echo "host$i.example REJECT stable $i"; done
         echo "only$1.example OK"
-    } >src.txt
-    "$ACCESSMAP" compile -c pf "lmdb:src.txt" 2>&1
-    mv src.txt.lmdb helo_access.lmdb
+    } >helo_access.new
+    mv helo_access.new helo_access
+    # accessmap compile writes a temporary file and renames it into place
+    "$ACCESSMAP" compile -c pf lmdb:helo_access 2>&1
 }
 version 1
 {
