@@ -515,6 +515,8 @@ flush(am_server *s, struct conn *c, struct bytes *o)
                 continue;
             if (errno == EAGAIN || errno == EWOULDBLOCK)
                 break;
+            if (o != &c->out)
+                o->len = 0;     /* the shared buffer serves the next client */
             return -1;
         }
         off += (size_t)n;
