@@ -35,7 +35,7 @@ failures = 0
 total = {'faults': 0, 'kept': 0, 'replaced': 0, 'tmp_left': 0, 'reads': 0}
 for typ in ('hash', 'btree', 'lmdb', 'cdb'):
     for f in os.listdir('.'):
-        if f.startswith('t') or f.startswith('.t'):
+        if f.startswith('t') or f.endswith('.tmp'):
             os.unlink(f)
     os.link('small', 't')
     subprocess.run([A, 'compile', '-c', 'cf', '%s:t' % typ], check=True)
@@ -72,7 +72,8 @@ for typ in ('hash', 'btree', 'lmdb', 'cdb'):
                 failures += 1; print('FAIL: %s kill %d at %.3fs: table neither old nor complete'
                                      % (typ, k, delay))
             restore()
-        tmps = [f for f in os.listdir('.') if f.startswith('.t') and f.endswith('.tmp')]
+        # Ours (.t.db.XXXX.tmp) and libdb's own (__db..t.db.XXXX.tmp).
+        tmps = [f for f in os.listdir('.') if f.endswith('.tmp')]
         total['tmp_left'] += len(tmps)
         for f in tmps:
             os.unlink(f)
