@@ -18,9 +18,9 @@ cp -r cf "$d/cf"; chmod -R a+rX "$d/cf"
 
 as_nobody() {
     if command -v setpriv >/dev/null; then
-        setpriv --reuid=65534 --regid=65534 --clear-groups "$@"
+        setpriv --reuid=65534 --regid=65534 --clear-groups env TMPDIR=/tmp "$@"
     else
-        runuser -u nobody -- "$@"
+        runuser -u nobody -- env TMPDIR=/tmp "$@"
     fi
 }
 
