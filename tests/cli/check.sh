@@ -29,6 +29,12 @@ expect_err '^t:2: error: "010.1.2.3" is not an address smtpd looks up' "leading-
 expect_err '^t:3: error: address literal "\[192.0.2.1\]" never matches a client' "address literal"
 expect_no_err '^t:4:' "good line has no finding"
 
+# Sender and recipient checks look up parent domains without the dot too.
+printf '.dot.example REJECT\n' > st
+run "$A" check -c cf --kind sender st
+expect_rc 1 "dead .domain key in a sender table"
+expect_err '^st:1: error: ".domain" key ".dot.example" never matches' "sender .domain key"
+
 printf 'a.example OK\nA.example REJECT\n' > w
 run "$A" check -c cf w
 expect_rc 0 "warnings only"
