@@ -65,10 +65,14 @@ am_store_max_key(int type)
     return backends[type]->max_key;
 }
 
+/* How often an open is tried again when the file was replaced meanwhile. */
+#define AM_STORE_OPEN_RETRIES 20
+
 am_store *
 am_store_open(int type, const char *path, int flags, struct am_error *err)
 {
     am_store *s;
+    int rc, attempt;
 
     if (type < 0 || type >= AM_STORE_NTYPES) {
         am_error_set(err, AM_ERR_INVALID, "unknown table type");
@@ -89,7 +93,15 @@ am_store_open(int type, const char *path, int flags, struct am_error *err)
         am_store_close(s);
         return NULL;
     }
-    if (s->ops->open(type, s->file, &s->handle, err) < 0) {
+    /* A table renamed into place while it was being opened and checked
+     * is opened again: the new file is as good as the old one. */
+    for (attempt = 0;; attempt++) {
+        rc = s->ops->open(type, s->file, &s->handle, err);
+        if (rc != AM_ERR_RETRY || attempt == AM_STORE_OPEN_RETRIES)
+            break;
+        am_error_clear(err);
+    }
+    if (rc < 0) {
         am_error_prefix(err, "open %s", s->file);
         am_store_close(s);
         return NULL;
