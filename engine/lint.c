@@ -82,7 +82,7 @@ lint_key(const struct am_record *r, const struct am_loc *loc,
         am_diag_emit(diags, AM_DIAG_ERROR, loc, "ipv4-form",
                      "\"%.*s\" is not an address smtpd looks up (leading zeros "
                      "or an octet above 255)", (int) len, k);
-    if (domain_check && k[0] == '.' && conf->parent_style)
+    if ((domain_check || mail_check) && k[0] == '.' && conf->parent_style)
         am_diag_emit(diags, AM_DIAG_ERROR, loc, "dot-domain",
                      "\".domain\" key \"%.*s\" never matches: with "
                      "smtpd_access_maps in parent_domain_matches_subdomains, "

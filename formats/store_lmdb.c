@@ -528,7 +528,7 @@ lmdb_build(int type, struct am_atomic *a, struct am_record *recs, size_t n,
         total += am_record_ksize(&recs[i]) + am_record_vsize(&recs[i]) + 16;
     /* Leaves are filled completely by MDB_APPEND; branch pages, overflow
      * pages for big values and the meta pages fit in the slack. */
-    mapsize = total + total / 2 + (1u << 20);
+    mapsize = total + total / 2 + (64u << 10);
     if ((rc = mdb_env_create(&env)) != 0) {
         rc = lmdb_error(rc, "create", err);
         goto out;
@@ -544,6 +544,14 @@ lmdb_build(int type, struct am_atomic *a, struct am_record *recs, size_t n,
         }
     }
     for (;;) {
+        /* With MDB_WRITEMAP a full disk would show up as SIGBUS on a store
+         * into the map; reserve the blocks first so it is an error here.
+         * The size stays 0: LMDB formats only an empty file. */
+        if (fallocate(a->fd, FALLOC_FL_KEEP_SIZE, 0, (off_t) mapsize) < 0
+            && errno != EOPNOTSUPP) {
+            rc = am_error_sys(err, "reserve %zu bytes", mapsize);
+            goto out;
+        }
         if ((rc = mdb_env_set_mapsize(env, mapsize)) != 0
             || (rc = mdb_env_open(env, a->tmp,
                                   MDB_NOSUBDIR | MDB_NOLOCK | MDB_NOSYNC
