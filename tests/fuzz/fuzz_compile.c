@@ -4,13 +4,20 @@
  * into Postfix keys, check LMDB's key limit.
  *
  * The input is the source.  After resolving, keys are unique; after
- * expansion they still are, and none is empty.  The expansion is capped
+ * expansion they still are, and none is empty.  And the expansion keeps
+ * its promise: for the first and last address of every IPv4 network key
+ * and their neighbours, Postfix's search over the expanded keys (exact
+ * lookups of the address and its shortened forms) gives the value
+ * accessmap's most-specific-first index gives over the source (no entry
+ * and a DUNNO filler count as the same answer).  The expansion is capped
  * at 4096 keys so one input stays fast; the cap must give AM_ERR_LIMIT,
  * not a partial table.
  */
 #include <string.h>
 
+#include "engine/addrkeys.h"
 #include "engine/lint.h"
+#include "engine/netexpand.h"
 #include "engine/tableexpand.h"
 #include "formats/lines.h"
 #include "formats/tablebuild.h"
@@ -45,14 +52,89 @@ check_unique(am_tablebuild *tb)
     free(copy);
 }
 
+/* Postfix: the value of the first search key present in recs, or NULL. */
+static const struct am_record *
+postfix_lookup(const struct am_record *recs, size_t n, const struct am_addr *a)
+{
+    char keys[8][AM_ADDR_STRLEN];
+    size_t nk = am_netexpand_search_keys(a, keys, 8), i, j;
+
+    for (i = 0; i < nk; i++) {
+        size_t len = strlen(keys[i]);
+
+        for (j = 0; j < n; j++)
+            if (recs[j].klen == len && memcmp(recs[j].key, keys[i], len) == 0)
+                return &recs[j];
+    }
+    return NULL;
+}
+
+static int
+is_dunno(const struct am_record *r)
+{
+    return r == NULL || (r->vlen == 5 && memcmp(r->val, "DUNNO", 5) == 0);
+}
+
+static void
+compare_at(const am_addrkeys *k, const struct am_record *out, size_t nout,
+           struct am_u128 v)
+{
+    const struct am_record *want = NULL, *got;
+    struct am_range covers;
+    struct am_addr a;
+
+    am_addr_from_u128(AM_ADDR_V4, v, &a);
+    if (am_addrkeys_lookup(k, &a, &want, &covers) != 1)
+        want = NULL;
+    got = postfix_lookup(out, nout, &a);
+    if (is_dunno(want) || is_dunno(got)) {
+        fuzz_assert(is_dunno(want) && is_dunno(got));
+        return;
+    }
+    fuzz_assert(got->vlen == want->vlen
+                && memcmp(got->val, want->val, got->vlen) == 0);
+}
+
+/* The promise of tableexpand.h, checked at the edges of every network. */
+static void
+check_expansion(const struct am_record *src, size_t n, am_tablebuild *tb)
+{
+    struct am_record *out;
+    am_addrkeys *k = NULL;
+    struct am_error err;
+    size_t nout, i;
+
+    if (am_addrkeys_build(src, n, &k, &err) < 0 || k == NULL)
+        return;
+    out = am_tablebuild_records(tb, &nout);
+    for (i = 0; i < n && i < 64; i++) {
+        struct am_net net;
+
+        if (!am_lint_is_network_key(src[i].key, src[i].klen)
+            || am_net_parse(src[i].key, src[i].klen, AM_NET_ALLOW_RANGE, &net,
+                            &err) < 0
+            || net.range.family != AM_ADDR_V4)
+            continue;
+        compare_at(k, out, nout, net.range.lo);
+        compare_at(k, out, nout, net.range.hi);
+        if (net.range.lo.lo > 0)
+            compare_at(k, out, nout, am_u128_dec(net.range.lo));
+        if (net.range.hi.lo < 0xffffffffu)
+            compare_at(k, out, nout, am_u128_inc(net.range.hi));
+    }
+    am_addrkeys_free(k);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct am_tablebuild_opts opts = { 0 };
     struct am_diag_sink diags = { 0 };
     struct am_error err;
+    struct am_record *src = NULL;
     am_tablebuild *tb;
     am_lines *lr;
+    size_t n = 0;
     int rc;
 
     opts.fold = 1;
@@ -72,13 +154,23 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     {
         struct am_lint_opts lo = { 0 };
         struct am_record *recs;
-        size_t n;
+        size_t nrecs;
 
         lo.check = size > 0 ? (data[0] >> 1) % AM_CHECK_COUNT : 0;
         lo.networks_expanded = size > 0 && (data[0] & 0x10);
-        recs = am_tablebuild_records(tb, &n);
-        rc = am_lint_records(recs, n, "fuzz", &lo, &diags, &err);
+        recs = am_tablebuild_records(tb, &nrecs);
+        rc = am_lint_records(recs, nrecs, "fuzz", &lo, &diags, &err);
         fuzz_assert(rc == 0 || rc == AM_ERR_NOMEM);
+    }
+    {
+        struct am_record *recs = am_tablebuild_records(tb, &n);
+
+        /* The source records, for the comparison after expansion (their
+         * text stays where it is; only the array changes). */
+        if ((src = malloc((n > 0 ? n : 1) * sizeof(*src))) == NULL)
+            goto out;
+        if (n > 0)
+            memcpy(src, recs, n * sizeof(*src));
     }
     rc = am_tableexpand(tb, 4096, &err);
     if (rc < 0) {
@@ -87,8 +179,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         goto out;
     }
     check_unique(tb);
+    if (rc > 0)
+        check_expansion(src, n, tb);
     (void) am_tablebuild_check(tb, AM_STORE_LMDB, &diags, &err);
 out:
+    free(src);
     am_tablebuild_free(tb);
     am_lines_close(lr);
     return 0;
