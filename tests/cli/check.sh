@@ -54,7 +54,7 @@ if [ "$(id -u)" = 0 ]; then
     trap 'rm -rf "$nb"' EXIT
     cp -r cf "$nb/"; chmod -R a+rX "$nb/cf"
     cp clean_access "$nb/secret"; chmod 600 "$nb/secret"
-    run setpriv --reuid=65534 --regid=65534 --clear-groups env TMPDIR=/tmp "$A" check -c "$nb/cf" "$nb/secret"
+    run as_nobody check -c "$nb/cf" "$nb/secret"
 else
     cp clean_access secret; chmod 000 secret
     run "$A" check -c cf secret

@@ -80,7 +80,7 @@ if [ "$(id -u)" = 0 ]; then
     cp -r cf "$nb/"; chmod -R a+rX "$nb/cf"
     printf 'a.example OK\n' > "$nb/secret"; chmod 600 "$nb/secret"
     chmod 777 "$nb"
-    run setpriv --reuid=65534 --regid=65534 --clear-groups env TMPDIR=/tmp "$A" compile -c "$nb/cf" "$nb/secret"
+    run as_nobody compile -c "$nb/cf" "$nb/secret"
 else
     printf 'a.example OK\n' > secret; chmod 000 secret
     run "$A" compile -c cf secret

@@ -59,7 +59,26 @@ expect_only_files() {   # expect_only_files DIR NAME...
     [ -z "$extra" ] || fail "files left in $dir:$extra"
 }
 
+# as_nobody ARGS...: run accessmap ARGS as nobody (uid 65534).  The
+# checkout may sit where nobody cannot enter (/root on a fresh machine),
+# so a copy of the binary in a world-readable directory runs.
+NOBODY_BIN=
+as_nobody() {
+    local a
+    if [ -z "$NOBODY_BIN" ]; then
+        NOBODY_BIN=$(mktemp -d /tmp/accessmap-bin.XXXXXX) || return 1
+        cp "${ACCESSMAP_BIN:-$A}" "$NOBODY_BIN/accessmap"
+        cp "$SRCDIR/tests/valgrind-wrap" "$SRCDIR/tests/valgrind.supp" "$NOBODY_BIN/"
+        chmod -R a+rX "$NOBODY_BIN"
+    fi
+    a=$NOBODY_BIN/accessmap
+    [ "${VALGRIND:-}" = 1 ] && a=$NOBODY_BIN/valgrind-wrap
+    setpriv --reuid=65534 --regid=65534 --clear-groups \
+        env TMPDIR=/tmp ACCESSMAP_BIN="$NOBODY_BIN/accessmap" "$a" "$@"
+}
+
 finish() {
+    [ -z "$NOBODY_BIN" ] || rm -rf "$NOBODY_BIN"
     echo "$checks checks, $failures failures"
     [ "$failures" = 0 ]
     exit
