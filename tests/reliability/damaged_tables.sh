@@ -10,7 +10,7 @@
 # that still reads consistently) or 2 (error) -- never die by a signal or
 # report a memory error (VALGRIND=1 runs them under memcheck: exit 99).
 # The damage is deterministic: "damage #N" in a failure reproduces with
-# damage() and the same N.  ROUNDS (default 40) sets copies per format.
+# damage() and the same N.  ROUNDS (default 24) sets copies per format.
 set -u
 : "${SRCDIR:?}" "${ACCESSMAP:?}"
 A=$ACCESSMAP
@@ -43,7 +43,7 @@ open(dst, 'wb').write(data)
 PY
 }
 
-ROUNDS=${ROUNDS:-40}
+ROUNDS=${ROUNDS:-24}
 [ "${VALGRIND:-}" = 1 ] && ROUNDS=${VALGRIND_ROUNDS:-6}
 fail=0 runs=0 errors=0
 for type in hash btree lmdb cdb; do
