@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/addrkeys.h"
 #include "engine/table.h"
 #include "formats/addr.h"
 #include "formats/buf.h"
@@ -23,6 +24,7 @@ struct am_engine {
         struct am_buf key;
         struct am_answer ans;
     } slot[3];
+    struct am_buf netkey;       /* key of a network entry being tried */
 };
 
 am_engine *
@@ -41,6 +43,7 @@ am_engine_open(const char *const *specs, size_t nspecs,
         am_buf_init(&e->slot[i].value, 0);
         am_buf_init(&e->slot[i].key, 0);
     }
+    am_buf_init(&e->netkey, 0);
     e->kind = opts->kind;
     am_check_conf_init(&e->conf);
     if (am_check_name(opts->kind) == NULL) {
@@ -153,6 +156,125 @@ keep_answer(am_engine *e, struct slot *sl, size_t table,
     return 0;
 }
 
+/* Host bits of the addresses an address probe stands for: 0 for the
+ * address; for Postfix's shortened forms, what the remaining octets (IPv4)
+ * or leading 16-bit fields before any "::" (IPv6) leave open. */
+static unsigned
+probe_host_bits(const struct am_probe *p)
+{
+    size_t i, fields = 1;
+    int v6 = memchr(p->key, ':', p->len) != NULL;
+
+    if (p->step == AM_STEP_ADDRESS)
+        return 0;
+    for (i = 0; i < p->len; i++) {
+        if (v6 && p->key[i] == ':' && i + 1 < p->len && p->key[i + 1] == ':')
+            break;
+        if (p->key[i] == (v6 ? ':' : '.') && i + 1 < p->len)
+            fields++;
+    }
+    return v6 ? (fields >= 8 ? 0 : 128 - 16 * (unsigned) fields)
+              : (fields >= 4 ? 0 : 32 - 8 * (unsigned) fields);
+}
+
+/* One table's walk over the probes, and the state of the whole search. */
+struct walk {
+    am_engine *e;
+    am_trace *trace;
+    size_t table;
+    int hit;                    /* this table has answered */
+    int decided;                /* a final answer exists */
+    int have_open;              /* a non-final answer exists */
+    /* A network entry of this table waiting for its turn (see below). */
+    int net_pending;
+    struct am_table_result net_res;
+    struct am_range net_covers;
+    struct am_probe net_probe;
+};
+
+/* Record a hit of probe p: the first hit of a table is its answer; later
+ * ones (only walked with a trace) are shadowed. */
+static int
+take_hit(struct walk *w, const struct am_probe *p, struct am_table_result *res,
+         struct am_error *err)
+{
+    am_engine *e = w->e;
+    int rc;
+
+    if (w->trace != NULL && res->loc.line == 0)
+        am_table_locate(e->tables[w->table], p->key, p->len, res);
+    if (w->hit || w->decided)
+        return trace_step(w->trace, w->table, p, AM_TRACE_SHADOWED, res->value,
+                          &res->loc, err);
+    w->hit = 1;
+    if ((rc = trace_step(w->trace, w->table, p, AM_TRACE_HIT, res->value,
+                         &res->loc, err)) < 0)
+        return rc;
+    if ((rc = keep_answer(e, &e->slot[2], w->table, p, res, err)) < 0)
+        return rc;
+    if (e->slot[2].ans.final && !w->decided) {
+        swap_slots(&e->slot[0], &e->slot[2]);
+        w->decided = 1;
+    } else if (!e->slot[2].ans.final && !w->have_open && !w->decided) {
+        swap_slots(&e->slot[1], &e->slot[2]);
+        w->have_open = 1;
+    }
+    return 0;
+}
+
+/* A table with network keys: find the most specific entry covering the
+ * client address once, at the address probe.  It then takes its turn
+ * before the first probe that stands for more addresses than it covers,
+ * so an address beats any network and a longer prefix a shorter one, as
+ * compile's expansion makes Postfix do. */
+static int
+find_network(struct walk *w, const struct am_probe *p, struct am_error *err)
+{
+    am_engine *e = w->e;
+    struct am_addr addr;
+    const char *key;
+    size_t klen;
+    int rc;
+
+    w->net_pending = 0;
+    if (!am_addr_parse(p->key, p->len, &addr))
+        return 0;
+    rc = am_table_match_address(e->tables[w->table], &addr, &w->net_res, &key,
+                                &klen, &w->net_covers, err);
+    if (rc <= 0)
+        return rc;
+    am_buf_reset(&e->netkey);
+    if ((rc = am_buf_append(&e->netkey, key, klen, err)) < 0)
+        return rc;
+    memset(&w->net_probe, 0, sizeof(w->net_probe));
+    w->net_probe.key = e->netkey.data;
+    w->net_probe.len = klen;
+    w->net_probe.fixed_only = 1;
+    w->net_probe.step = AM_STEP_NETWORK;
+    w->net_pending = 1;
+    return 0;
+}
+
+/* Give a pending network entry its turn before probe p (NULL: the end). */
+static int
+network_turn(struct walk *w, const struct am_probe *p, struct am_error *err)
+{
+    if (!w->net_pending)
+        return 0;
+    if (p != NULL) {
+        if (p->step != AM_STEP_ADDRESS && p->step != AM_STEP_NETWORK)
+            return 0;
+        if (p->len == w->net_probe.len && memcmp(p->key, w->net_probe.key, p->len) == 0) {
+            w->net_pending = 0;          /* the probe itself finds it */
+            return 0;
+        }
+        if (!am_addrkeys_range_within(&w->net_covers, probe_host_bits(p)))
+            return 0;
+    }
+    w->net_pending = 0;
+    return take_hit(w, &w->net_probe, &w->net_res, err);
+}
+
 /* Walk the probes that keep() accepts (all when NULL) over every table;
  * see engine.h for how hits combine.  With a trace, keep probing after the
  * decision to show what it shadows. */
@@ -161,64 +283,56 @@ run_search(am_engine *e, int (*keep)(const struct am_probe *),
            struct am_answer *ans, am_trace *trace, struct am_error *err)
 {
     struct am_table_result res;
-    size_t t, i, nprobes = am_search_count(e->search);
-    int rc, decided = 0, have_open = 0, hit;
+    size_t i, nprobes = am_search_count(e->search);
+    struct walk w;
+    int rc;
 
-    for (t = 0; t < e->ntables && (!decided || trace != NULL); t++) {
-        am_table *tab = e->tables[t];
+    memset(&w, 0, sizeof(w));
+    w.e = e;
+    w.trace = trace;
+    for (w.table = 0; w.table < e->ntables && (!w.decided || trace != NULL); w.table++) {
+        am_table *tab = e->tables[w.table];
+        int networks = am_table_has_networks(tab);
 
-        hit = 0;
-        for (i = 0; i < nprobes; i++) {
+        w.hit = 0;
+        w.net_pending = 0;
+        for (i = 0; i < nprobes && (!w.hit || trace != NULL); i++) {
             const struct am_probe *p = am_search_probe(e->search, i);
 
             if (keep != NULL && !keep(p))
                 continue;
             if (p->fixed_only && !am_table_is_fixed(tab)) {
-                if ((rc = trace_step(trace, t, p, AM_TRACE_SKIPPED, NULL, NULL, err)) < 0)
+                if ((rc = trace_step(trace, w.table, p, AM_TRACE_SKIPPED, NULL, NULL, err)) < 0)
                     return rc;
                 continue;
             }
+            if (networks && p->step == AM_STEP_ADDRESS
+                && (rc = find_network(&w, p, err)) < 0)
+                return rc;
+            if ((rc = network_turn(&w, p, err)) < 0)
+                return rc;
             rc = am_table_get(tab, p->key, p->len, &res, err);
             if (rc < 0) {
-                if (trace_step(trace, t, p, AM_TRACE_ERROR, err->msg, NULL, err) < 0)
+                if (trace_step(trace, w.table, p, AM_TRACE_ERROR, err->msg, NULL, err) < 0)
                     return AM_ERR_NOMEM;
                 return rc;
             }
             if (rc == 0) {
-                if ((rc = trace_step(trace, t, p, AM_TRACE_MISS, NULL, NULL, err)) < 0)
+                if ((rc = trace_step(trace, w.table, p, AM_TRACE_MISS, NULL, NULL, err)) < 0)
                     return rc;
                 continue;
             }
-            if (trace != NULL)
-                am_table_locate(tab, p->key, p->len, &res);
-            if (hit || decided) {
-                if ((rc = trace_step(trace, t, p, AM_TRACE_SHADOWED, res.value,
-                                     &res.loc, err)) < 0)
-                    return rc;
-                continue;
-            }
-            /* The first hit ends this table's search. */
-            hit = 1;
-            if ((rc = trace_step(trace, t, p, AM_TRACE_HIT, res.value, &res.loc, err)) < 0)
+            if ((rc = take_hit(&w, p, &res, err)) < 0)
                 return rc;
-            if ((rc = keep_answer(e, &e->slot[2], t, p, &res, err)) < 0)
-                return rc;
-            if (e->slot[2].ans.final && !decided) {
-                swap_slots(&e->slot[0], &e->slot[2]);
-                decided = 1;
-            } else if (!e->slot[2].ans.final && !have_open && !decided) {
-                swap_slots(&e->slot[1], &e->slot[2]);
-                have_open = 1;
-            }
-            if (trace == NULL)
-                break;
         }
+        if ((rc = network_turn(&w, NULL, err)) < 0)
+            return rc;
     }
-    if (decided) {
+    if (w.decided) {
         *ans = e->slot[0].ans;
         return 1;
     }
-    if (have_open) {
+    if (w.have_open) {
         *ans = e->slot[1].ans;
         return 1;
     }
@@ -329,6 +443,7 @@ am_engine_close(am_engine *e)
         am_table_close(e->tables[i]);
     free(e->tables);
     am_search_free(e->search);
+    am_buf_free(&e->netkey);
     for (i = 0; i < 3; i++) {
         am_buf_free(&e->slot[i].value);
         am_buf_free(&e->slot[i].key);

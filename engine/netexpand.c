@@ -25,6 +25,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "formats/buf.h"
+
 #define NONE AM_NETINDEX_NONE
 
 struct am_netexpand {
@@ -76,27 +78,6 @@ struct work {
     struct pair *pairs;         /* scratch for counting */
     size_t cappairs;
 };
-
-/* p (an array of *cap elements of size sz) grown to hold at least need
- * elements: the new array, with *cap updated, or NULL with p untouched. */
-static void *
-grow(void *p, size_t *cap, size_t need, size_t sz)
-{
-    size_t ncap = *cap ? *cap : 64;
-    void *np;
-
-    if (need <= *cap)
-        return p;
-    while (ncap < need) {
-        if (ncap > SIZE_MAX / 2 / sz)
-            return NULL;
-        ncap *= 2;
-    }
-    if ((np = realloc(p, ncap * sz)) == NULL)
-        return NULL;
-    *cap = ncap;
-    return np;
-}
 
 static int
 cmp_pair(const void *pa, const void *pb)
@@ -185,11 +166,11 @@ build(struct work *w, unsigned level, uint32_t base, size_t *out)
         c = r->last + 1u;
     }
 
-    if ((nodes = grow(w->nodes, &w->capnodes, w->nnodes + 1,
+    if ((nodes = am_array_grow(w->nodes, &w->capnodes, w->nnodes + 1,
                       sizeof(*nodes))) == NULL)
         return -1;
     w->nodes = nodes;
-    if ((runs = grow(w->runs, &w->capruns, w->nruns + nlocal,
+    if ((runs = am_array_grow(w->runs, &w->capruns, w->nruns + nlocal,
                      sizeof(*runs))) == NULL)
         return -1;
     w->runs = runs;
@@ -226,7 +207,7 @@ build(struct work *w, unsigned level, uint32_t base, size_t *out)
         const struct node *cn;
 
         if (local[i].uniform) {
-            if ((pairs = grow(w->pairs, &w->cappairs, np + 1,
+            if ((pairs = am_array_grow(w->pairs, &w->cappairs, np + 1,
                               sizeof(*pairs))) == NULL)
                 return -1;
             w->pairs = pairs;
@@ -237,7 +218,7 @@ build(struct work *w, unsigned level, uint32_t base, size_t *out)
         }
         cn = &w->nodes[local[i].value];
         sum_m += cn->m;
-        if ((pairs = grow(w->pairs, &w->cappairs, np + cn->nset,
+        if ((pairs = am_array_grow(w->pairs, &w->cappairs, np + cn->nset,
                           sizeof(*pairs))) == NULL)
             return -1;
         w->pairs = pairs;
@@ -258,7 +239,7 @@ build(struct work *w, unsigned level, uint32_t base, size_t *out)
             maxw = sum;
     }
     np = k;
-    if ((sets = grow(w->sets, &w->capsets, w->nsets + np,
+    if ((sets = am_array_grow(w->sets, &w->capsets, w->nsets + np,
                      sizeof(*sets))) == NULL)
         return -1;
     w->sets = sets;
@@ -302,7 +283,7 @@ emit_key(am_netexpand *x, uint32_t base, unsigned level, uint32_t payload,
     struct am_netexpand_key *k;
     uint64_t size = (uint64_t) 1 << (32 - 8 * level);
 
-    if ((k = grow(x->keys, &x->capkeys, x->nkeys + 1, sizeof(*k))) == NULL)
+    if ((k = am_array_grow(x->keys, &x->capkeys, x->nkeys + 1, sizeof(*k))) == NULL)
         return -1;
     x->keys = k;
     k = &x->keys[x->nkeys++];
@@ -599,7 +580,7 @@ expand_v6(am_netexpand *x, const am_netindex *ix, struct am_error *err)
                                 "addresses at ':'); put it in a cidr table",
                                 lo, hi, lo);
         }
-        if ((k = grow(x->keys, &x->capkeys, x->nkeys + 1, sizeof(*k)))
+        if ((k = am_array_grow(x->keys, &x->capkeys, x->nkeys + 1, sizeof(*k)))
             == NULL)
             return am_error_set(err, AM_ERR_NOMEM, "out of memory");
         x->keys = k;

@@ -17,6 +17,8 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "formats/buf.h"
+
 #define LEAF_FLAG 0x80000000u   /* slot value: a segment index, not a node */
 #define LEAF4 8                 /* segments a leaf may add to its first */
 #define LEAF6 4
@@ -120,27 +122,6 @@ fam_index(int family)
     return family == AM_ADDR_V4 ? 0 : family == AM_ADDR_V6 ? 1 : -1;
 }
 
-/* p (an array of *cap elements of size sz) grown to hold at least need
- * elements: the new array, with *cap updated, or NULL with p untouched. */
-static void *
-grow(void *p, size_t *cap, size_t need, size_t sz)
-{
-    size_t ncap = *cap ? *cap : 16;
-    void *np;
-
-    if (need <= *cap)
-        return p;
-    while (ncap < need) {
-        if (ncap > SIZE_MAX / 2 / sz)
-            return NULL;
-        ncap *= 2;
-    }
-    if ((np = realloc(p, ncap * sz)) == NULL)
-        return NULL;
-    *cap = ncap;
-    return np;
-}
-
 am_netindex_builder *
 am_netindex_builder_new(struct am_error *err)
 {
@@ -206,7 +187,7 @@ am_netindex_add(am_netindex_builder *b, const struct am_range *ranges,
     }
     for (i = 0; i < n; i++) {
         f = fam_index(ranges[i].family);
-        struct interval *nv = grow(b->iv[f], &b->capiv[f], b->niv[f] + 1,
+        struct interval *nv = am_array_grow(b->iv[f], &b->capiv[f], b->niv[f] + 1,
                                    sizeof(*nv));
 
         if (nv == NULL)
@@ -525,11 +506,11 @@ build_node(struct tree *t, const struct am_u128 *st, size_t n, unsigned w,
         bits = w - p;
     shift = w - p - bits;
     nslots = (size_t) 1 << bits;
-    if ((nodes = grow(t->nodes, &t->capnodes, t->nnodes + 1,
+    if ((nodes = am_array_grow(t->nodes, &t->capnodes, t->nnodes + 1,
                       sizeof(*nodes))) == NULL)
         return -1;
     t->nodes = nodes;
-    if ((slots = grow(t->slots, &t->capslots, t->nslots + nslots,
+    if ((slots = am_array_grow(t->slots, &t->capslots, t->nslots + nslots,
                       sizeof(*slots))) == NULL)
         return -1;
     t->slots = slots;

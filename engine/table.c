@@ -1,6 +1,7 @@
 /* table.c - one "type:name" table behind one interface; see table.h. */
 #include "engine/table.h"
 
+#include "engine/addrkeys.h"
 #include "engine/cidrtable.h"
 #include "engine/tableexpand.h"
 #include <stdio.h>
@@ -31,6 +32,8 @@ struct am_table {
     struct am_record *recs;
     size_t nrecs, caprecs;
     am_kvmap *map;
+    /* Networks and ranges among the in-memory entries (texthash, preload). */
+    am_addrkeys *addrkeys;
     /* The source of a compiled table, read on demand by am_table_locate. */
     am_texthash *source;
     int source_tried;
@@ -201,11 +204,21 @@ am_table_open(const char *spec, const struct am_table_opts *opts,
                                  opts->nul_mode, err);
         if (t->store == NULL || (opts->preload && preload(t, err) < 0))
             goto fail;
+        if (t->map != NULL
+            && am_addrkeys_build(t->recs, t->nrecs, &t->addrkeys, err) < 0)
+            goto fail;
         break;
     case AM_TABLE_TEXTHASH:
         flags = (t->fold ? AM_TEXTHASH_FOLD : 0) | (t->utf8 ? AM_TEXTHASH_UTF8 : 0);
         if ((t->text = am_texthash_open(name, flags, opts->diags, err)) == NULL)
             goto fail;
+        {
+            size_t n;
+            const struct am_record *recs = am_texthash_records(t->text, &n);
+
+            if (am_addrkeys_build(recs, n, &t->addrkeys, err) < 0)
+                goto fail;
+        }
         break;
     case AM_TABLE_CIDR:
         if ((t->cidr = am_cidrtable_open(name, opts->diags, err)) == NULL)
@@ -281,6 +294,38 @@ am_table_get(am_table *t, const char *key, size_t klen,
     return am_error_set(err, AM_ERR_UNSUPPORTED, "no lookup for %s", t->name);
 }
 
+int
+am_table_has_networks(const am_table *t)
+{
+    return t->addrkeys != NULL;
+}
+
+int
+am_table_match_address(am_table *t, const struct am_addr *a,
+                       struct am_table_result *res, const char **key,
+                       size_t *klen, struct am_range *covers,
+                       struct am_error *err)
+{
+    const struct am_record *rec;
+    int rc;
+
+    memset(res, 0, sizeof(*res));
+    if (!am_addrkeys_lookup(t->addrkeys, a, &rec, covers))
+        return 0;
+    am_buf_reset(&t->val);
+    if ((rc = am_buf_append(&t->val, rec->val, rec->vlen, err)) < 0)
+        return rc;
+    res->value = t->val.data;
+    res->vlen = rec->vlen;
+    if (t->text != NULL) {
+        res->loc.file = am_texthash_path(t->text);
+        res->loc.line = rec->line;
+    }
+    *key = rec->key;
+    *klen = rec->klen;
+    return 1;
+}
+
 /* Rewrite a source's networks as compile does, so expanded keys are found. */
 static int
 expand_step(am_tablebuild *tb, void *ctx, struct am_error *err)
@@ -337,6 +382,7 @@ am_table_close(am_table *t)
 {
     if (t == NULL)
         return;
+    am_addrkeys_free(t->addrkeys);
     am_store_close(t->store);
     am_texthash_close(t->text);
     am_cidrtable_close(t->cidr);

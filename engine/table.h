@@ -12,6 +12,7 @@
 
 #include <stddef.h>
 
+#include "formats/addr.h"
 #include "formats/diag.h"
 #include "formats/error.h"
 
@@ -56,6 +57,19 @@ int am_table_get(am_table *t, const char *key, size_t klen,
  * Returns 1 when a location was found, 0 otherwise. */
 int am_table_locate(am_table *t, const char *key, size_t klen,
                     struct am_table_result *res);
+
+/* Does the table hold network or range keys in memory (texthash, or a
+ * preloaded compiled table)?  Such keys never match in Postfix; accessmap
+ * matches them through am_table_match_address(). */
+int am_table_has_networks(const am_table *t);
+/* The table's most specific address-shaped entry covering a: an address,
+ * partial key, network or range (engine/addrkeys.h).  Returns 1 and fills
+ * res, *key (borrowed, like res) and *covers; 0 when no entry covers a or
+ * the table has no network keys; <0 on error. */
+int am_table_match_address(am_table *t, const struct am_addr *a,
+                           struct am_table_result *res, const char **key,
+                           size_t *klen, struct am_range *covers,
+                           struct am_error *err);
 
 /* Fixed tables receive partial keys from smtpd; pattern tables do not. */
 int am_table_is_fixed(const am_table *t);

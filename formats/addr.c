@@ -174,16 +174,6 @@ floor_log2(struct am_u128 v)
     return 63 - (unsigned) __builtin_clzll(v.lo);
 }
 
-static struct am_u128
-sub_u128(struct am_u128 a, struct am_u128 b)
-{
-    struct am_u128 d;
-
-    d.lo = a.lo - b.lo;
-    d.hi = a.hi - b.hi - (a.lo < b.lo);
-    return d;
-}
-
 size_t
 am_range_to_cidrs(const struct am_range *r, struct am_net *out, size_t max)
 {
@@ -200,7 +190,7 @@ am_range_to_cidrs(const struct am_range *r, struct am_net *out, size_t max)
         k = count_trailing_zeros(lo);
         if (k > bits)
             k = bits;
-        span = am_u128_inc(sub_u128(r->hi, lo));
+        span = am_u128_inc(am_u128_sub(r->hi, lo));
         fit = (span.hi == 0 && span.lo == 0) ? 128 : floor_log2(span);
         if (fit < k)
             k = fit;

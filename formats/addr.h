@@ -186,6 +186,17 @@ am_u128_eq(struct am_u128 a, struct am_u128 b)
     return a.hi == b.hi && a.lo == b.lo;
 }
 
+/* a - b, wrapping modulo 2^128. */
+static inline struct am_u128
+am_u128_sub(struct am_u128 a, struct am_u128 b)
+{
+    struct am_u128 d;
+
+    d.lo = a.lo - b.lo;
+    d.hi = a.hi - b.hi - (a.lo < b.lo);
+    return d;
+}
+
 /* a + 1 and a - 1, wrapping modulo 2^128. */
 static inline struct am_u128
 am_u128_inc(struct am_u128 a)

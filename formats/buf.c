@@ -97,3 +97,22 @@ am_buf_truncate(struct am_buf *b, size_t n)
         b->data[n] = '\0';
     }
 }
+
+void *
+am_array_grow(void *p, size_t *cap, size_t need, size_t elem_size)
+{
+    size_t ncap = *cap ? *cap : 16;
+    void *np;
+
+    if (need <= *cap)
+        return p;
+    while (ncap < need) {
+        if (ncap > SIZE_MAX / 2 / elem_size)
+            return NULL;
+        ncap *= 2;
+    }
+    if ((np = realloc(p, ncap * elem_size)) == NULL)
+        return NULL;
+    *cap = ncap;
+    return np;
+}

@@ -27,6 +27,10 @@ int am_buf_append(struct am_buf *b, const void *p, size_t n, struct am_error *er
 int am_buf_putc(struct am_buf *b, int c, struct am_error *err);
 int am_buf_printf(struct am_buf *b, struct am_error *err, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* p, an array of *cap elements of size elem_size, grown (doubling, from
+ * 16) to hold at least need elements: returns the array, possibly moved,
+ * with *cap updated; NULL when out of memory, with p untouched. */
+void *am_array_grow(void *p, size_t *cap, size_t need, size_t elem_size);
 /* Drop bytes from the end so that len becomes n (n <= len). */
 void am_buf_truncate(struct am_buf *b, size_t n);
 

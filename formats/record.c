@@ -77,13 +77,26 @@ radix_sort(struct sortkey *sk, size_t n, int bits, struct am_error *err)
     return 0;
 }
 
-/* Reorder recs so that recs[i] becomes the old recs[sk[i].idx], in place
- * by following cycles (no second array of records). sk is consumed. */
+/* Reorder recs so that recs[i] becomes the old recs[sk[i].idx].  With
+ * room for a copy, gather into it reading ahead (the reads are random, the
+ * writes sequential); otherwise in place by following cycles.  sk is
+ * consumed. */
 static void
 permute(struct am_record *recs, struct sortkey *sk, size_t n)
 {
     size_t i, j, k;
-    struct am_record tmp;
+    struct am_record tmp, *out = malloc(n * sizeof(*out));
+
+    if (out != NULL) {
+        for (i = 0; i < n; i++) {
+            if (i + 8 < n)
+                __builtin_prefetch(&recs[sk[i + 8].idx]);
+            out[i] = recs[sk[i].idx];
+        }
+        memcpy(recs, out, n * sizeof(*out));
+        free(out);
+        return;
+    }
 
     for (i = 0; i < n; i++) {
         if (sk[i].idx == UINT32_MAX || sk[i].idx == i)
@@ -216,8 +229,15 @@ sort_tail(const struct am_record *recs, struct sortkey *sk, size_t n,
     size_t i, j, k;
     int rc = 0;
 
-    for (i = 0; i < n; i++)
+    for (i = 0; i < n; i++) {
+        if (i + 8 < n)
+        {
+            const struct am_record *ahead = &recs[sk[i + 8].idx];
+
+            __builtin_prefetch(ahead->key + (depth < ahead->klen ? depth : 0));
+        }
         sk[i].prefix = prefix_at(&recs[sk[i].idx], depth);
+    }
     if (n < 100000)
         quick_sort(sk, n);
     else if ((rc = radix_sort(sk, n, 64, err)) < 0)
