@@ -397,7 +397,8 @@ main(int argc, char **argv)
     if (ep < 0)
         die("epoll_create1");
     for (i = 0; i < nidle; i++)
-        (void) connect_to(ai);           /* held open, never used */
+        (void) connect_to(ai);           /* held open, never used, closed
+                                          * at exit */
 
     conns = calloc(nconn, sizeof *conns);
     if (conns == NULL)
@@ -552,5 +553,16 @@ main(int argc, char **argv)
                percentile_us(0.99), percentile_us(0.999),
                (double) maxlat / 1000.0);
     }
+    for (i = 0; i < nconn; i++) {
+        if (conns[i].fd >= 0)
+            close(conns[i].fd);
+        free(conns[i].out);
+        free(conns[i].sent);
+    }
+    free(conns);
+    for (i = 0; i < nkeys; i++)
+        free(keys[i].data);
+    free(keys);
+    close(ep);
     return n_done > 0 ? 0 : 1;
 }

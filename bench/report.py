@@ -52,7 +52,7 @@ def span(vals, fmt="%.2f"):
 
 
 def ratio(a, b):
-    if not a or not b:
+    if not a or not b or not med(b):
         return "-"
     return "%.2f" % (med(a) / med(b))
 
