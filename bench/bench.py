@@ -547,10 +547,22 @@ def main():
         if not os.access(prog, os.X_OK):
             sys.exit("bench: %s not built (make bench-progs)" % prog)
     os.makedirs(RESULTS, exist_ok=True)
+    # With BENCH_ONLY, results of the other sections stay as they are.
+    kept = []
+    cpath = os.path.join(RESULTS, "commands.tsv")
+    if ONLY and os.path.exists(cpath):
+        with open(cpath) as f:
+            kept = [line.rstrip("\n").split("\t", 1)
+                    for line in f.readlines()[1:]]
+        kept = [k for k in kept if k[0] not in ONLY]
     for f in os.listdir(RESULTS):
-        if f.endswith(".tsv") or f.endswith(".txt"):
+        sect = f.split(".")[0].split("-")[0]
+        if (f.endswith(".tsv") or f.endswith(".txt")) and (
+                not ONLY or sect in ONLY):
             os.unlink(os.path.join(RESULTS, f))
     COMMANDS = Tsv("commands", ["section", "command"])
+    for sect, cmd in kept:
+        COMMANDS.row(sect, cmd)
     t0 = time.time()
     work = tempfile.mkdtemp(prefix="accessmap-bench.")
     try:
@@ -559,14 +571,20 @@ def main():
         with open(os.path.join(conf, "main.cf"), "w") as f:
             f.write("compatibility_level = 3.6\n")
         tables = {}
-        with open(os.path.join(RESULTS, "params.txt"), "w") as f:
-            mode = "tiny" if TINY else "quick" if QUICK else "full"
-            f.write("mode\t%s\nseed\t%d\n" % (mode, SEED))
-            f.write("loadavg_start\t%s\n" % loadavg())
-            if os.environ.get("BENCH_NOTE"):
-                f.write("note\t%s\n" % os.environ["BENCH_NOTE"])
-            for k in sorted(P):
-                f.write("%s\t%s\n" % (k, P[k]))
+        ppath = os.path.join(RESULTS, "params.txt")
+        if ONLY and os.path.exists(ppath):
+            with open(ppath, "a") as f:
+                f.write("rerun\t%s (load average %s)\n"
+                        % (",".join(sorted(ONLY)), loadavg()))
+        else:
+            with open(ppath, "w") as f:
+                mode = "tiny" if TINY else "quick" if QUICK else "full"
+                f.write("mode\t%s\nseed\t%d\n" % (mode, SEED))
+                f.write("loadavg_start\t%s\n" % loadavg())
+                if os.environ.get("BENCH_NOTE"):
+                    f.write("note\t%s\n" % os.environ["BENCH_NOTE"])
+                for k in sorted(P):
+                    f.write("%s\t%s\n" % (k, P[k]))
         if want("compile") or want("lookup") or want("engine"):
             bench_compile(work, conf, tables)
         if want("lookup"):
@@ -581,9 +599,10 @@ def main():
             bench_server(work, conf)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    with open(os.path.join(RESULTS, "params.txt"), "a") as f:
-        f.write("duration_s\t%.0f\n" % (time.time() - t0))
-        f.write("loadavg_end\t%s\n" % loadavg())
+    if not ONLY:
+        with open(os.path.join(RESULTS, "params.txt"), "a") as f:
+            f.write("duration_s\t%.0f\n" % (time.time() - t0))
+            f.write("loadavg_end\t%s\n" % loadavg())
     r = subprocess.run([sys.executable, os.path.join(SRC, "bench",
                                                      "report.py"), RESULTS,
                         AM])
