@@ -168,9 +168,10 @@ def main():
               "30% domains, 20% e-mail addresses, access(5) actions).  "
               "Wall and CPU (user+sys) in seconds, peak RSS and output in "
               "MB.  The reference is the storage engine's own bulk loader "
-              "fed a dump of the same entries (db_load for hash/btree, "
-              "mdb_load for lmdb, tinycdb's cdb -c for cdb): about the "
-              "least any compiler can take.", ""]
+              "fed the same entries (db_load for hash/btree from a dump, "
+              "bench/lmdb_load for lmdb: sort and append in one "
+              "transaction, tinycdb's cdb -c for cdb): what the storage "
+              "engine alone costs, give or take its own input parsing.", ""]
         g = group(rows, "entries", "type", "tool")
         sizes = sorted({int(r["entries"]) for r in rows})
         types = [t for t in ("hash", "btree", "lmdb", "cdb")
@@ -198,7 +199,9 @@ def main():
                     span(mb(pf, "maxrss_kb"), "%.0f") if pf else "-",
                     span(mb(am, "bytes"), "%.1f"),
                     span(mb(pf, "bytes"), "%.1f") if pf else "-",
-                    ("%s %s" % (ref[0]["tool"], span(col(ref, "wall_s")))
+                    ("%s %s, CPU %s" % (ref[0]["tool"],
+                                        span(col(ref, "wall_s")),
+                                        span(cpu(ref)))
                      if ref else "-")])
                 plotdata.setdefault(t, []).append(
                     (n, med(col(am, "wall_s")), med(col(pf, "wall_s"))

@@ -6,7 +6,7 @@
 # assertion about time.
 set -u
 fail() { echo "FAIL: $*"; exit 1; }
-for p in loadgen bench_engine bench_netindex; do
+for p in loadgen bench_engine bench_netindex lmdb_load; do
     [ -x "$SRCDIR/$BUILD/bench/$p" ] || fail "$BUILD/bench/$p not built"
 done
 res=$PWD/results
