@@ -18,6 +18,8 @@ struct param {
     char *name;
     char *raw;                  /* as written in main.cf */
     char *value;                /* expanded, computed on first use */
+    int busy;                   /* being expanded: a reference to it now
+                                 * is a loop */
 };
 
 struct am_pfconf {
@@ -81,6 +83,7 @@ add_param(am_pfconf *c, const char *name, size_t nlen, const char *val,
     p->name = strndup(name, nlen);
     p->raw = strndup(val, vlen);
     p->value = NULL;
+    p->busy = 0;
     if (p->name == NULL || p->raw == NULL) {
         free(p->name);
         free(p->raw);
@@ -286,7 +289,7 @@ expand_value(am_pfconf *c, const char *raw, int depth)
     struct am_buf out;
     char *v;
 
-    am_buf_init(&out, 0);
+    am_buf_init(&out, AM_PFCONF_VALUE_MAX);
     expand(c, raw, &out, depth);
     v = strdup(out.data ? out.data : "");
     am_buf_free(&out);
@@ -313,8 +316,18 @@ find_param(am_pfconf *c, const char *name, size_t len, int depth)
     for (i = 0; i < c->nparams; i++) {
         p = &c->params[i];
         if (strlen(p->name) == len && memcmp(p->name, name, len) == 0) {
-            if (p->value == NULL)
+            if (p->value == NULL) {
+                /* "a = $a" or "a = $b", "b = $a": Postfix refuses to
+                 * start ("unreasonable macro call nesting"); here the
+                 * name inside its own expansion stands for nothing.
+                 * Without this each level of the loop would expand the
+                 * value again (exponential time) and overwrite it. */
+                if (p->busy)
+                    return NULL;
+                p->busy = 1;
                 p->value = expand_value(c, p->raw, depth);
+                p->busy = 0;
+            }
             return p;
         }
     }
@@ -354,6 +367,7 @@ find_param(am_pfconf *c, const char *name, size_t len, int depth)
     p->name = pname;
     p->raw = raw;
     p->value = value;
+    p->busy = 0;
     return p;
 }
 

@@ -24,7 +24,14 @@ void am_pfconf_close(am_pfconf *c);             /* accepts NULL */
 int am_pfconf_set(am_pfconf *c, const char *name, const char *value,
                   struct am_error *err);
 
-/* Expanded value, or the built-in default, or NULL if unknown. */
+/* Longest expanded value.  "a = $b$b$b$b", "b = $c$c$c$c", ... grows
+ * exponentially with the chain; text that would take a value beyond this
+ * is left out of it. */
+#define AM_PFCONF_VALUE_MAX (1024 * 1024)
+
+/* Expanded value, or the built-in default, or NULL if unknown.  A name
+ * used inside its own expansion ("a = $a", or a longer loop) stands for
+ * nothing there; Postfix refuses such a main.cf. */
 const char *am_pfconf_get(const am_pfconf *c, const char *name);
 /* yes/true/1 -> 1, no/false/0 -> 0, anything else or unset -> dflt. */
 int am_pfconf_bool(const am_pfconf *c, const char *name, int dflt);

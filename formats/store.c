@@ -110,6 +110,8 @@ probe(am_store *s, const char *key, size_t klen, const char **val,
     rc = s->ops->get(s->handle, key, klen, &v, &n, err);
     if (rc <= 0)
         return rc;
+    if (n == 0)
+        v = "";                 /* a library may return NULL for no bytes */
     n = strnlen(v, n);
     am_buf_reset(&s->val);
     if ((rc = am_buf_append(&s->val, v, n, err)) < 0)

@@ -50,14 +50,25 @@ enum {
 typedef struct am_store am_store;
 
 /* Open PATH + suffix read-only.  Takes Postfix's shared lock around each
- * lookup so an in-place rebuild by postmap is never seen half done. */
+ * lookup so an in-place rebuild by postmap is never seen half done.
+ *
+ * A damaged, truncated or hostile file gives AM_ERR_CORRUPT, not a crash:
+ * Berkeley DB and LMDB files are checked under the shared lock before
+ * their library reads them (store_bdb.c, store_lmdb.c say what is
+ * checked), and tinycdb checks every offset itself.  The check holds for
+ * the file as it was at open.  A file replaced by rename (accessmap's
+ * compile, postmap for cdb) is safe: the handle keeps reading the file it
+ * checked.  A file rewritten in place after open (postmap rebuilds .db
+ * and .lmdb files in place, under its lock) is not checked again: a
+ * long-lived reader must reopen when the file changes. */
 am_store *am_store_open(int type, const char *path, int flags,
                         struct am_error *err);
 /* 1 found (*val, *vlen set; borrowed), 0 not found, <0 error. */
 int am_store_get(am_store *s, const char *key, size_t klen, const char **val,
                  size_t *vlen, struct am_error *err);
 
-/* Called for every stored record with raw bytes (NULs included). Return 0
+/* Called for every stored record with raw bytes (NULs included; never a
+ * NULL pointer, even for an empty key or value).  Return 0
  * to go on, anything else to stop (that value is returned). */
 typedef int am_store_each_fn(void *ctx, const char *key, size_t klen,
                              const char *val, size_t vlen);

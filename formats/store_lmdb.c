@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <lmdb.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -59,6 +60,264 @@ lock_file(int fd, short type, struct am_error *err)
     return 0;
 }
 
+/* ---- checking a file before LMDB maps it ----
+ *
+ * LMDB trusts its file: page numbers, node offsets and sizes are used as
+ * found, so a damaged or hostile file makes it read outside the map (or
+ * past the end of the file: SIGBUS), divide by a zero page size or abort
+ * on an assertion.  Before handing a file to LMDB we read it once with
+ * pread() and check what a read-only reader of the main database will
+ * touch: both meta pages (magic, version, the same sane page size, the
+ * last page inside the file), the flags of the main database (none: no
+ * duplicates or integer keys, as Postfix writes it), and its whole tree
+ * from the root LMDB will pick -- every page number inside the file and
+ * reached once, page kinds, lower/upper bounds, every node and key and
+ * in-page value inside its page, overflow runs inside the file and long
+ * enough for their value, all leaves at the recorded depth.  This is one
+ * pass over the tree, linear in the file size.  The free-page database is
+ * not used by readers and is not checked.  Key order is not checked: a
+ * misordered page makes lookups miss, not read out of bounds.
+ *
+ * The layout below is LMDB's on-disk format for 64-bit hosts (pgno_t and
+ * size_t of 8 bytes), which is what liblmdb on this platform writes. */
+
+#define PAGEHDRSZ 16            /* pgno 8, pad 2, flags 2, lower 2, upper 2 */
+#define NODESIZE 8              /* lo 2, hi 2, flags 2, ksize 2 */
+#define P_BRANCH 0x01
+#define P_LEAF 0x02
+#define P_OVERFLOW 0x04
+#define P_META 0x08
+#define F_BIGDATA 0x01          /* the value is on overflow pages */
+#define META_MAGIC 0xBEEFC0DEu
+#define META_VERSION 1
+#define MAX_DEPTH 32            /* LMDB's cursor stack */
+#define NO_ROOT UINT64_MAX      /* an empty database */
+
+struct meta {
+    uint32_t psize;             /* free DB md_pad */
+    uint16_t main_flags;
+    uint16_t main_depth;
+    uint64_t main_root;
+    uint64_t last_pg;
+    uint64_t txnid;
+};
+
+struct walk {
+    int fd;
+    uint32_t psize;
+    uint64_t npages;            /* last_pg + 1, all inside the file */
+    unsigned char *seen;        /* one bit per page */
+    unsigned char *page;        /* MAX_DEPTH + 1 page buffers */
+    unsigned depth;             /* of the leaves, from the meta */
+};
+
+static uint16_t
+get16(const unsigned char *p)
+{
+    uint16_t v;
+
+    memcpy(&v, p, sizeof(v));
+    return v;
+}
+
+static uint32_t
+get32(const unsigned char *p)
+{
+    uint32_t v;
+
+    memcpy(&v, p, sizeof(v));
+    return v;
+}
+
+static uint64_t
+get64(const unsigned char *p)
+{
+    uint64_t v;
+
+    memcpy(&v, p, sizeof(v));
+    return v;
+}
+
+static int
+corrupt(struct am_error *err, const char *what, uint64_t pgno)
+{
+    return am_error_set(err, AM_ERR_CORRUPT,
+                        "damaged LMDB file: %s (page %llu)", what,
+                        (unsigned long long) pgno);
+}
+
+static int
+read_page(int fd, unsigned char *buf, size_t size, uint64_t pgno,
+          uint32_t psize, struct am_error *err)
+{
+    size_t off = 0;
+    ssize_t n;
+
+    while (off < size) {
+        n = pread(fd, buf + off, size - off, (off_t) (pgno * psize + off));
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return am_error_sys(err, "read");
+        }
+        if (n == 0)
+            return corrupt(err, "file ends inside a page", pgno);
+        off += (size_t) n;
+    }
+    return 0;
+}
+
+/* Meta page i, found at offset i * psize0 as LMDB reads it. */
+static int
+read_meta(int fd, unsigned i, uint32_t psize0, struct meta *m,
+          struct am_error *err)
+{
+    unsigned char b[PAGEHDRSZ + 136];
+    const unsigned char *mm = b + PAGEHDRSZ;
+    int rc;
+
+    if ((rc = read_page(fd, b, sizeof(b), i, psize0, err)) < 0)
+        return rc == AM_ERR_CORRUPT
+            ? am_error_set(err, AM_ERR_CORRUPT, "not an LMDB table") : rc;
+    if ((get16(b + 10) & P_META) == 0 || get32(mm) != META_MAGIC)
+        return am_error_set(err, AM_ERR_CORRUPT, "not an LMDB table");
+    if (get32(mm + 4) != META_VERSION)
+        return am_error_set(err, AM_ERR_CORRUPT,
+                            "LMDB file format version %u, not %u",
+                            (unsigned) get32(mm + 4), META_VERSION);
+    /* magic 4, version 4, address 8, mapsize 8, then two MDB_db of 48
+     * bytes (pad 4, flags 2, depth 2, four counts 8 each, root 8), then
+     * last_pg 8 and txnid 8. */
+    m->psize = get32(mm + 24);
+    m->main_flags = get16(mm + 72 + 4);
+    m->main_depth = get16(mm + 72 + 6);
+    m->main_root = get64(mm + 72 + 40);
+    m->last_pg = get64(mm + 120);
+    m->txnid = get64(mm + 128);
+    return 0;
+}
+
+static int
+walk_page(struct walk *w, uint64_t pgno, unsigned level, struct am_error *err)
+{
+    unsigned char *p = w->page + (size_t) level * w->psize;
+    unsigned flags, lower, upper, nkeys, i;
+    int rc;
+
+    if (pgno < 2 || pgno >= w->npages)
+        return corrupt(err, "page number outside the file", pgno);
+    if (w->seen[pgno / 8] & (1u << (pgno % 8)))
+        return corrupt(err, "page reached twice", pgno);
+    w->seen[pgno / 8] |= (unsigned char) (1u << (pgno % 8));
+    if (level >= w->depth)
+        return corrupt(err, "tree deeper than recorded", pgno);
+    if ((rc = read_page(w->fd, p, w->psize, pgno, w->psize, err)) < 0)
+        return rc;
+    flags = get16(p + 10);
+    lower = get16(p + 12);
+    upper = get16(p + 14);
+    if (flags != P_BRANCH && flags != P_LEAF)
+        return corrupt(err, "not a branch or leaf page", pgno);
+    if ((flags == P_LEAF) != (level + 1 == w->depth))
+        return corrupt(err, "leaf not at the recorded depth", pgno);
+    if (lower < PAGEHDRSZ || lower > upper || upper > w->psize
+        || (lower - PAGEHDRSZ) % 2 != 0)
+        return corrupt(err, "bad free space bounds", pgno);
+    nkeys = (lower - PAGEHDRSZ) / 2;
+    if (nkeys < (flags == P_BRANCH ? 2u : 1u))
+        return corrupt(err, "too few keys", pgno);
+    for (i = 0; i < nkeys; i++) {
+        size_t off = get16(p + PAGEHDRSZ + 2 * i), end;
+        const unsigned char *node = p + off;
+        unsigned nflags, ksize;
+        uint64_t dsize;
+
+        if (off < upper || off % 2 != 0 || off + NODESIZE > w->psize)
+            return corrupt(err, "node outside its page", pgno);
+        nflags = get16(node + 4);
+        ksize = get16(node + 6);
+        end = off + NODESIZE + ksize;
+        if (end > w->psize)
+            return corrupt(err, "key outside its page", pgno);
+        if (flags == P_BRANCH) {
+            uint64_t child = (uint64_t) get16(node) | (uint64_t) get16(node + 2) << 16
+                | (uint64_t) nflags << 32;
+
+            if ((rc = walk_page(w, child, level + 1, err)) < 0)
+                return rc;
+            continue;
+        }
+        dsize = (uint64_t) get16(node) | (uint64_t) get16(node + 2) << 16;
+        if ((nflags & ~F_BIGDATA) != 0)
+            return corrupt(err, "sub-database or duplicate data", pgno);
+        if ((nflags & F_BIGDATA) == 0) {
+            if (end + dsize > w->psize)
+                return corrupt(err, "value outside its page", pgno);
+        } else {
+            unsigned char ov[PAGEHDRSZ];
+            uint64_t opg, pages;
+
+            if (end + 8 > w->psize)
+                return corrupt(err, "value outside its page", pgno);
+            opg = get64(node + NODESIZE + ksize);
+            if (opg < 2 || opg >= w->npages)
+                return corrupt(err, "overflow page outside the file", pgno);
+            if ((rc = read_page(w->fd, ov, sizeof(ov), opg, w->psize, err)) < 0)
+                return rc;
+            pages = get32(ov + 12);
+            if (get16(ov + 10) != P_OVERFLOW || pages == 0
+                || pages > w->npages - opg
+                || dsize > pages * w->psize - PAGEHDRSZ)
+                return corrupt(err, "bad overflow pages", opg);
+        }
+    }
+    return 0;
+}
+
+/* Check the file open on fd (st: its fstat) as described above. */
+static int
+check_file(int fd, const struct stat *st, struct am_error *err)
+{
+    struct meta m0, m1, *m;
+    struct walk w;
+    int rc;
+
+    if ((rc = read_meta(fd, 0, 0, &m0, err)) < 0)
+        return rc;
+    if (m0.psize < 512 || m0.psize > 65536 || (m0.psize & (m0.psize - 1)) != 0)
+        return corrupt(err, "bad page size", 0);
+    if ((rc = read_meta(fd, 1, m0.psize, &m1, err)) < 0)
+        return rc;
+    if (m1.psize != m0.psize)
+        return corrupt(err, "meta pages disagree on the page size", 1);
+    /* LMDB uses the meta page with the larger transaction id, the first
+     * on a tie. */
+    m = m1.txnid > m0.txnid ? &m1 : &m0;
+    if (m->last_pg < 1 || m->last_pg >= (uint64_t) st->st_size / m->psize)
+        return corrupt(err, "last page outside the file (truncated?)",
+                       m->last_pg);
+    if (m->main_flags != 0)
+        return corrupt(err, "main database has flags Postfix does not use",
+                       m == &m1);
+    if (m->main_root == NO_ROOT)
+        return 0;
+    if (m->main_depth < 1 || m->main_depth > MAX_DEPTH)
+        return corrupt(err, "bad tree depth", m->main_root);
+    w.fd = fd;
+    w.psize = m->psize;
+    w.npages = m->last_pg + 1;
+    w.depth = m->main_depth;
+    w.seen = calloc((size_t) (w.npages / 8 + 1), 1);
+    w.page = malloc((size_t) w.psize * (MAX_DEPTH + 1));
+    if (w.seen == NULL || w.page == NULL)
+        rc = am_error_set(err, AM_ERR_NOMEM, "out of memory");
+    else
+        rc = walk_page(&w, m->main_root, 0, err);
+    free(w.seen);
+    free(w.page);
+    return rc;
+}
+
 static void
 lmdb_close(void *handle)
 {
@@ -77,17 +336,28 @@ static int
 lmdb_open(int type, const char *file, void **handle, struct am_error *err)
 {
     struct lmdb *l = calloc(1, sizeof(*l));
-    struct stat st;
-    int rc;
+    struct stat st, opened;
+    int rc, fd;
 
     (void) type;
     if (l == NULL)
         return am_error_set(err, AM_ERR_NOMEM, "out of memory");
-    /* LMDB creates a missing file even read-only; say "no such file". */
-    if (stat(file, &st) < 0) {
+    /* Our own descriptor: LMDB would create a missing file even read-only,
+     * and the file is checked through it under a shared lock, so a
+     * Postfix writer (which locks exclusively) cannot change it between
+     * the check and LMDB's open. */
+    if ((fd = open(file, O_RDONLY | O_CLOEXEC)) < 0) {
         rc = am_error_sys(err, "open");
         goto fail;
     }
+    if ((rc = lock_file(fd, F_RDLCK, err)) < 0)
+        goto fail;
+    if (fstat(fd, &st) < 0) {
+        rc = am_error_sys(err, "stat");
+        goto fail;
+    }
+    if ((rc = check_file(fd, &st, err)) < 0)
+        goto fail;
     if ((rc = mdb_env_create(&l->env)) != 0
         || (rc = mdb_env_set_mapsize(l->env, (size_t) st.st_size + 65536)) != 0
         || (rc = mdb_env_open(l->env, file,
@@ -96,15 +366,29 @@ lmdb_open(int type, const char *file, void **handle, struct am_error *err)
         goto fail;
     }
     mdb_env_get_fd(l->env, &l->fd);
+    /* LMDB opened the path again: it must be the file that was checked. */
+    if (fstat(l->fd, &opened) < 0) {
+        rc = am_error_sys(err, "stat");
+        goto fail;
+    }
+    if (opened.st_dev != st.st_dev || opened.st_ino != st.st_ino) {
+        rc = am_error_set(err, AM_ERR_RETRY, "table replaced while it was opened");
+        goto fail;
+    }
     if ((rc = mdb_txn_begin(l->env, NULL, MDB_RDONLY, &l->txn)) != 0
         || (rc = mdb_dbi_open(l->txn, NULL, 0, &l->dbi)) != 0) {
         rc = lmdb_error(rc, "open", err);
         goto fail;
     }
     mdb_txn_reset(l->txn);
+    /* Closing fd drops this process's fcntl locks on the file; none are
+     * held through l->fd at this point. */
+    close(fd);
     *handle = l;
     return 0;
 fail:
+    if (fd >= 0)
+        close(fd);
     lmdb_close(l);
     return rc;
 }

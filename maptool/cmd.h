@@ -14,6 +14,7 @@ int cmd_compile(int argc, char **argv);
 int cmd_query(int argc, char **argv);
 int cmd_dump(int argc, char **argv);
 int cmd_check(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
 
 /* The check kind a table file name suggests (helo_access -> helo). */
 int guess_check_kind(const char *path);

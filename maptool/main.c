@@ -17,6 +17,7 @@ static const struct cmd {
     { "query",   cmd_query,   "look keys up, exactly or as Postfix's access checks do" },
     { "dump",    cmd_dump,    "print every entry of a table as key<TAB>value" },
     { "check",   cmd_check,   "lint access tables: actions, dead keys, overlaps" },
+    { "serve",   cmd_serve,   "answer tcp_table and socketmap lookups from tables" },
 };
 
 static void

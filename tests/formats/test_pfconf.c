@@ -75,6 +75,50 @@ main_cf_values_and_expansion(void **state)
     am_pfconf_close(c);
 }
 
+/* A name inside its own expansion stands for nothing; each value is
+ * expanded once (thirty self-references, each tripled, would otherwise
+ * take 3^20 expansions). */
+static void
+expansion_loops_are_empty(void **state)
+{
+    struct am_error err;
+    am_pfconf *c;
+
+    (void) state;
+    write_main_cf("a = <$a>\n"
+                  "b = [$c]\n"
+                  "c = ($b)\n"
+                  "d = $d$d$d$d$d$d$d$d$d$d$d$d$d$d$d$d$d$d$d$d$d$d$d$d$d$d$d$d$d$d x\n");
+    c = am_pfconf_open(dir, NULL, &err);
+    assert_non_null(c);
+    assert_string_equal(am_pfconf_get(c, "a"), "<>");
+    assert_string_equal(am_pfconf_get(c, "b"), "[()]");
+    assert_string_equal(am_pfconf_get(c, "c"), "()");
+    assert_string_equal(am_pfconf_get(c, "d"), " x");
+    am_pfconf_close(c);
+}
+
+/* Values that double at each of forty levels stay within the cap. */
+static void
+expansion_size_is_capped(void **state)
+{
+    char text[4096], *p = text;
+    struct am_error err;
+    am_pfconf *c;
+    int i;
+
+    (void) state;
+    for (i = 0; i < 40; i++)
+        p += sprintf(p, "p%d = $p%d$p%d\n", i, i + 1, i + 1);
+    sprintf(p, "p40 = xxxxxxxx\n");
+    write_main_cf(text);
+    c = am_pfconf_open(dir, NULL, &err);
+    assert_non_null(c);
+    assert_true(strlen(am_pfconf_get(c, "p0")) <= AM_PFCONF_VALUE_MAX);
+    assert_true(strlen(am_pfconf_get(c, "p30")) == 8u << 10);
+    am_pfconf_close(c);
+}
+
 static void
 missing_main_cf_is_an_error(void **state)
 {
@@ -109,6 +153,8 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(defaults_without_directory),
         cmocka_unit_test(main_cf_values_and_expansion),
+        cmocka_unit_test(expansion_loops_are_empty),
+        cmocka_unit_test(expansion_size_is_capped),
         cmocka_unit_test(missing_main_cf_is_an_error),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
