@@ -46,9 +46,9 @@ elif QUICK:
              redis_n=100000, server_reps=1)
 else:
     P = dict(compile_sizes=[100000, 1000000, 4000000], reps=3,
-             lookup_n=1000000, lookup_keys=200000, engine_secs=2,
+             lookup_n=1000000, lookup_keys=200000, engine_secs=1,
              cidr_sizes=[1000, 10000, 100000, 1000000], cidr_keys=500000,
-             server_secs=4, server_warm=1, server_conns=[1, 50, 1000],
+             server_secs=3, server_warm=1, server_conns=[1, 50, 1000],
              pipe_depth=16, idle=1000, redis_n=1000000, server_reps=2)
 
 TYPES = ["hash", "btree", "lmdb", "cdb"]
