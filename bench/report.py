@@ -39,10 +39,12 @@ def kv(name):
 
 
 def med(vals):
+    vals = [v for v in vals if v == v]          # NaN: no figure
     return statistics.median(vals) if vals else None
 
 
 def span(vals, fmt="%.2f"):
+    vals = [v for v in vals if v == v]
     if not vals:
         return "-"
     s = fmt % med(vals)
@@ -307,9 +309,12 @@ def main():
         L += ["## cidr tables from the command line: accessmap query vs "
               "postmap -q", "",
               "`query - cidr:FILE` with random IPv4 keys; per-lookup ns is "
-              "(wall with the keys - wall with no keys) / keys, so table "
-              "loading is reported apart.  postmap's cidr lookups walk every "
-              "rule, so it gets fewer keys at large rule counts.", ""]
+              "(wall with all keys - wall with one key) / (keys - 1), so "
+              "table loading (the one-key run) is reported apart; \"-\" "
+              "where the lookups took less than a tenth of the run (lost in "
+              "the noise of loading: see the in-process figures above).  "
+              "postmap's cidr lookups walk every rule, so it gets fewer "
+              "keys at large rule counts.", ""]
         g = group(rows, "rules", "tool")
         sizes = sorted({int(r["rules"]) for r in rows})
         out_rows = []
