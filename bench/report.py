@@ -54,7 +54,7 @@ def span(vals, fmt="%.2f"):
 
 
 def ratio(a, b):
-    if not a or not b or not med(b):
+    if not med(a) or not med(b):
         return "-"
     return "%.2f" % (med(a) / med(b))
 
