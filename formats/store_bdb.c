@@ -307,7 +307,7 @@ bdb_close(void *handle)
 }
 
 static int
-open_once(int type, const char *file, void **handle, struct am_error *err)
+bdb_open(int type, const char *file, void **handle, struct am_error *err)
 {
     struct bdb *b = calloc(1, sizeof(*b));
     struct stat st;
@@ -357,20 +357,6 @@ open_once(int type, const char *file, void **handle, struct am_error *err)
     return 0;
 fail:
     bdb_close(b);
-    return rc;
-}
-
-/* A table replaced by rename between the check and the library's own
- * open (accessmap compile, postmap for cdb) is simply opened again: the
- * new file is complete, and it is checked like the first. */
-static int
-bdb_open(int type, const char *file, void **handle, struct am_error *err)
-{
-    int rc, attempt;
-
-    for (attempt = 0; attempt < 10; attempt++)
-        if ((rc = open_once(type, file, handle, err)) != AM_ERR_RETRY)
-            break;
     return rc;
 }
 

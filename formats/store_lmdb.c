@@ -333,7 +333,7 @@ lmdb_close(void *handle)
 }
 
 static int
-open_once(int type, const char *file, void **handle, struct am_error *err)
+lmdb_open(int type, const char *file, void **handle, struct am_error *err)
 {
     struct lmdb *l = calloc(1, sizeof(*l));
     struct stat st, opened;
@@ -390,20 +390,6 @@ fail:
     if (fd >= 0)
         close(fd);
     lmdb_close(l);
-    return rc;
-}
-
-/* A table replaced by rename between the check and the library's own
- * open (accessmap compile, postmap for cdb) is simply opened again: the
- * new file is complete, and it is checked like the first. */
-static int
-lmdb_open(int type, const char *file, void **handle, struct am_error *err)
-{
-    int rc, attempt;
-
-    for (attempt = 0; attempt < 10; attempt++)
-        if ((rc = open_once(type, file, handle, err)) != AM_ERR_RETRY)
-            break;
     return rc;
 }
 
