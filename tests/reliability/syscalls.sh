@@ -49,7 +49,7 @@ if s < 0 or s > r:
     print('no fsync of the table before the rename'); ok = False
 o, lo = find(r'open(at)?\(.*O_DIRECTORY', r)
 m = re.search(r'= (\d+)$', lo)
-f = find(r'fsync\(%s\) = 0' % m.group(1), o)[0] if o >= 0 and m else -1
+f = find(r'fsync\(%s\)\s+= 0' % m.group(1), o)[0] if o >= 0 and m else -1
 if o < 0 or f < 0:
     print('directory not fsynced after the rename'); ok = False
 print('%s: temporary file %s; fchmod before rename; directory fsynced '
