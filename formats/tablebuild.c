@@ -265,6 +265,8 @@ am_tablebuild_resolve(am_tablebuild *tb, struct am_diag_sink *diags,
 
     if (tb->n >= UINT32_MAX)
         return am_error_set(err, AM_ERR_LIMIT, "too many entries");
+    if (tb->opts.dups == AM_DUP_KEEP_ALL)
+        return 0;
     while (nslots < tb->n * 2)
         nslots *= 2;
     mask = nslots - 1;

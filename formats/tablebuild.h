@@ -23,6 +23,9 @@ enum am_dup_policy {
     AM_DUP_FIRST_WARN,          /* default: first entry wins, warn */
     AM_DUP_FIRST,               /* -w: first wins, silently */
     AM_DUP_LAST,                /* -r: last wins, silently */
+    AM_DUP_KEEP_ALL,            /* keep every entry in input order; readers
+                                 * find the first (postmap -w on cdb, where
+                                 * tinycdb's CDB_PUT_ADD stores them all) */
 };
 
 struct am_tablebuild_opts {
@@ -56,7 +59,8 @@ int am_tablebuild_add(am_tablebuild *tb, const char *key, size_t klen,
                       struct am_error *err);
 
 /* Drop duplicate keys by the policy, warning as postmap does.  After this
- * the records are unique, still in input order. */
+ * the records are unique (except with AM_DUP_KEEP_ALL), still in input
+ * order. */
 int am_tablebuild_resolve(am_tablebuild *tb, struct am_diag_sink *diags,
                           struct am_error *err);
 /* The records (borrowed; valid until the next add or free). */

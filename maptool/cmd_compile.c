@@ -201,7 +201,10 @@ compile_one(const char *arg, const struct compile_opts *o, am_pfconf *conf)
     to.fold = !o->nofold;
     to.utf8 = !o->no_utf8 && am_pfconf_bool(conf, "smtputf8_enable", 0);
     to.nul = o->nul >= 0 ? o->nul : am_store_default_nul(type);
-    to.dups = o->dups;
+    /* postmap -w on cdb adds every duplicate (tinycdb's CDB_PUT_ADD);
+     * readers find the first, so answers are those of "first wins". */
+    to.dups = type == AM_STORE_CDB && o->dups == AM_DUP_FIRST
+        ? AM_DUP_KEEP_ALL : o->dups;
     to.progress = progress_update;
     to.progress_ctx = &prog;
     if ((tb = am_tablebuild_new(&to, &err)) == NULL) {

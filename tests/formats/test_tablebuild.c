@@ -155,6 +155,10 @@ duplicate_policies(void **state)
     expect_records(src, &o, "a.example=FIRST+;b.example=one+;", "");
     o.dups = AM_DUP_LAST;
     expect_records(src, &o, "b.example=one+;a.example=THIRD+;", "");
+    /* postmap -w on cdb: every entry kept, in input order, silently. */
+    o.dups = AM_DUP_KEEP_ALL;
+    expect_records(src, &o, "a.example=FIRST+;a.example=SECOND+;b.example=one+;"
+                   "a.example=THIRD+;", "");
     /* The warning names both places. */
     {
         struct collect c = { "", "" };
