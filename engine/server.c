@@ -132,6 +132,7 @@ struct am_server {
     size_t nconns;
     struct am_loop_timer sweep;
     struct am_loop_timer reload_timer;
+    int reload_armed;           /* reload_timer set by a file change */
     struct am_loop_watch reload_w;
     struct am_loop_watch inotify_w;
     struct reload rl;
@@ -924,7 +925,10 @@ reload_start(am_server *s)
 static void
 reload_timer_fired(struct am_loop_timer *t)
 {
-    reload_start(t->ctx);
+    am_server *s = t->ctx;
+
+    s->reload_armed = 0;
+    reload_start(s);
 }
 
 void
@@ -1039,8 +1043,12 @@ inotify_event(struct am_loop_watch *w, unsigned events)
             p += sizeof(*ev) + ev->len;
         }
     }
-    if (hit)
+    /* The first change of a burst arms the timer; later ones do not push
+     * it back, so tables rebuilt back to back are still reloaded. */
+    if (hit && !s->reload_armed) {
+        s->reload_armed = 1;
         am_loop_timer_set(s->loop, &s->reload_timer, RELOAD_DELAY_MS);
+    }
 }
 
 static int
