@@ -304,6 +304,38 @@ search_addr(am_search *s, const char *addr, struct am_error *err)
     return 0;
 }
 
+/* text into out (size bytes), cut to fit; returns 0. */
+static int
+copy_text(char *out, size_t size, const char *text)
+{
+    size_t n = strlen(text);
+
+    if (n >= size)
+        n = size - 1;
+    memcpy(out, text, n);
+    out[n] = '\0';
+    return 0;
+}
+
+/* Dotted quad of 4 bytes into out (16 bytes), as inet_ntop writes it but
+ * without its printf: this runs for every client lookup. */
+static void
+format_ipv4(const unsigned char *b, char *out)
+{
+    int i;
+
+    for (i = 0; i < 4; i++) {
+        unsigned v = b[i];
+
+        if (v >= 100)
+            *out++ = (char) ('0' + v / 100);
+        if (v >= 10)
+            *out++ = (char) ('0' + v / 10 % 10);
+        *out++ = (char) ('0' + v % 10);
+        *out++ = i < 3 ? '.' : '\0';
+    }
+}
+
 /* The client address as smtpd keeps it: compressed lower-case IPv6,
  * IPv4-mapped IPv6 as IPv4 when IPv4 is on, an "IPv6:" prefix accepted
  * (XCLIENT), "unknown" for an unavailable address. */
@@ -315,14 +347,12 @@ normalize_addr(const char *in, int ipv4, char *out, size_t size,
     char text[INET6_ADDRSTRLEN];
     const char *a = in;
 
-    if (strcmp(in, "unknown") == 0) {
-        snprintf(out, size, "unknown");
-        return 0;
-    }
+    if (strcmp(in, "unknown") == 0)
+        return copy_text(out, size, "unknown");
     if (strncasecmp(a, "IPv6:", 5) == 0)
         a += 5;
     if (a == in && inet_pton(AF_INET, a, bin) == 1) {
-        inet_ntop(AF_INET, bin, text, sizeof(text));
+        format_ipv4(bin, text);
     } else if (inet_pton(AF_INET6, a, bin) == 1) {
         inet_ntop(AF_INET6, bin, text, sizeof(text));
         if (ipv4 && strncmp(text, "::ffff:", 7) == 0 && strchr(text + 7, '.'))
@@ -331,8 +361,7 @@ normalize_addr(const char *in, int ipv4, char *out, size_t size,
         return am_error_set(err, AM_ERR_SYNTAX,
                             "\"%.100s\" is not an IP address", in);
     }
-    snprintf(out, size, "%s", text);
-    return 0;
+    return copy_text(out, size, text);
 }
 
 static int
@@ -354,7 +383,13 @@ build_client(am_search *s, int check, const struct am_search_input *in,
     /* Client host replies show "name[addr]"; the reverse-name check shows
      * the reverse name alone. */
     if (check == AM_CHECK_CLIENT)
-        rc = am_buf_printf(&s->reply, err, "%s[%s]", name, addr);
+    {
+        am_buf_reset(&s->reply);
+        if ((rc = am_buf_append(&s->reply, name, strlen(name), err)) == 0
+            && (rc = am_buf_putc(&s->reply, '[', err)) == 0
+            && (rc = am_buf_append(&s->reply, addr, strlen(addr), err)) == 0)
+            rc = am_buf_putc(&s->reply, ']', err);
+    }
     else
         rc = set_text(&s->reply, name, strlen(name), err);
     if (rc < 0)

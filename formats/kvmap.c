@@ -9,7 +9,10 @@ struct am_kvmap {
     const struct am_record *recs;
     size_t n;
     size_t mask;                /* slots - 1 */
-    uint32_t *slots;            /* record index + 1; 0 = empty */
+    uint64_t *slots;            /* high 32 bits: the key's hash; low 32:
+                                 * record index + 1, 0 = empty.  The hash
+                                 * spares most lookups a visit to a record
+                                 * that is not theirs (a cache miss each) */
 };
 
 static uint64_t
@@ -47,10 +50,12 @@ am_kvmap_build(const struct am_record *recs, size_t n, struct am_error *err)
     m->n = n;
     m->mask = slots - 1;
     for (i = 0; i < n; i++) {
-        j = hash_key(recs[i].key, recs[i].klen) & m->mask;
+        uint64_t h = hash_key(recs[i].key, recs[i].klen);
+
+        j = h & m->mask;
         while (m->slots[j] != 0)
             j = (j + 1) & m->mask;
-        m->slots[j] = (uint32_t) i + 1;
+        m->slots[j] = (h & 0xffffffff00000000ULL) | ((uint64_t) i + 1);
     }
     return m;
 }
@@ -58,13 +63,16 @@ am_kvmap_build(const struct am_record *recs, size_t n, struct am_error *err)
 const struct am_record *
 am_kvmap_get(const am_kvmap *m, const char *key, size_t klen)
 {
-    size_t j = hash_key(key, klen) & m->mask;
+    uint64_t h = hash_key(key, klen), tag = h & 0xffffffff00000000ULL, slot;
+    size_t j = h & m->mask;
     const struct am_record *r;
 
-    while (m->slots[j] != 0) {
-        r = &m->recs[m->slots[j] - 1];
-        if (r->klen == klen && memcmp(r->key, key, klen) == 0)
-            return r;
+    while ((slot = m->slots[j]) != 0) {
+        if ((slot & 0xffffffff00000000ULL) == tag) {
+            r = &m->recs[(uint32_t) slot - 1];
+            if (r->klen == klen && memcmp(r->key, key, klen) == 0)
+                return r;
+        }
         j = (j + 1) & m->mask;
     }
     return NULL;
