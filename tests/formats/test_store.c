@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 
 #include "formats/store.h"
+#include "tests/formats/files.h"
 
 static const int types[] = { AM_STORE_HASH, AM_STORE_BTREE, AM_STORE_LMDB,
                              AM_STORE_CDB };
@@ -30,22 +31,6 @@ rec(const char *k, const char *v, int nul)
     struct am_record r = { k, v, (uint32_t) strlen(k), (uint32_t) strlen(v),
                            0, 0, (uint16_t) (nul ? AM_REC_NUL : 0) };
     return r;
-}
-
-/* Files in the working directory whose name contains part. */
-static int
-count_files(const char *part)
-{
-    DIR *d = opendir(".");
-    struct dirent *e;
-    int n = 0;
-
-    assert_non_null(d);
-    while ((e = readdir(d)) != NULL)
-        if (strstr(e->d_name, part) != NULL)
-            n++;
-    closedir(d);
-    return n;
 }
 
 static char *

@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 
 #include "formats/tablebuild.h"
+#include "tests/formats/files.h"
 
 struct collect {
     char text[4096];            /* "LINE id|" for each finding */
@@ -179,21 +180,6 @@ duplicate_policies(void **state)
     o.dups = AM_DUP_FIRST_WARN;
     expect_records(src, &o, "a.example=FIRST+;A.EXAMPLE=SECOND+;b.example=one+;",
                    "4 duplicate-key|");
-}
-
-static int
-count_files(const char *part)
-{
-    DIR *d = opendir(".");
-    struct dirent *e;
-    int n = 0;
-
-    assert_non_null(d);
-    while ((e = readdir(d)) != NULL)
-        if (strstr(e->d_name, part) != NULL)
-            n++;
-    closedir(d);
-    return n;
 }
 
 static void
