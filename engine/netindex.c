@@ -9,7 +9,8 @@
  * of child slots by the next few bits, sized to about two segments per
  * slot.  A leaf slot names the segment covering its first address, and the
  * answer is found by counting, without branches, how many of the next few
- * segment starts are <= the key.
+ * segment starts are <= the key; a slot that lies inside one segment holds
+ * that segment's answer itself, which spares the lookup a second read.
  */
 #include "engine/netindex.h"
 
@@ -19,7 +20,13 @@
 
 #include "formats/buf.h"
 
-#define LEAF_FLAG 0x80000000u   /* slot value: a segment index, not a node */
+/* A slot value is a node number, or (LEAF_FLAG) the first of the
+ * segments to scan, or (LEAF_FLAG | DIRECT_FLAG) when one segment covers
+ * the slot's whole block, the answer itself: DIRECT_NONE for none. */
+#define LEAF_FLAG 0x80000000u
+#define DIRECT_FLAG 0x40000000u
+#define DIRECT_NONE 0x3fffffffu
+#define MAX_SEGMENTS DIRECT_FLAG
 #define LEAF4 8                 /* segments a leaf may add to its first */
 #define LEAF6 4
 #define SLACK 1                 /* aim at 2^SLACK segments per slot */
@@ -84,6 +91,7 @@ struct am_netindex {
 
 /* The generic form of the tree while it is built. */
 struct tree {
+    const uint32_t *payload;    /* per segment */
     struct node6 *nodes;
     size_t nnodes, capnodes;
     uint32_t *slots;
@@ -409,7 +417,7 @@ paint(const am_netindex_builder *b, int f, struct am_u128 **starts,
             py = npy;
             cap *= 2;
         }
-        if (n >= LEAF_FLAG)
+        if (n >= MAX_SEGMENTS)
             goto out;
         st[n] = ev[i].at;
         py[n] = best;
@@ -489,6 +497,11 @@ build_node(struct tree *t, const struct am_u128 *st, size_t n, unsigned w,
     unsigned p, bits, shift;
     uint32_t v;
 
+    if (m == 0 && (t->payload[s0] < DIRECT_NONE
+                   || t->payload[s0] == AM_NETINDEX_NONE)) {
+        *out = LEAF_FLAG | DIRECT_FLAG | (t->payload[s0] & DIRECT_NONE);
+        return 0;
+    }
     if (m <= leafmax) {
         *out = LEAF_FLAG | (uint32_t) s0;
         return 0;
@@ -556,7 +569,7 @@ static int
 build_family(am_netindex *ix, const am_netindex_builder *b, int f)
 {
     unsigned w = f == 0 ? 32 : 128, leafmax = f == 0 ? LEAF4 : LEAF6;
-    struct tree t = { NULL, 0, 0, NULL, 0, 0, 0 };
+    struct tree t = { NULL, NULL, 0, 0, NULL, 0, 0, 0 };
     struct am_u128 *st = NULL;
     uint32_t *py = NULL;
     size_t n = 0, i;
@@ -564,6 +577,7 @@ build_family(am_netindex *ix, const am_netindex_builder *b, int f)
 
     if (paint(b, f, &st, &py, &n) < 0)
         goto out;
+    t.payload = py;
     if (build_node(&t, st, n, w, leafmax, 0, n - 1, 0, &ix->root[f]) < 0)
         goto out;
     ix->nseg[f] = n;
@@ -654,6 +668,14 @@ am_netindex_free(am_netindex *ix)
 
 /* ---- lookup ---- */
 
+static inline int
+direct_answer(uint32_t s, uint32_t *payload)
+{
+    s &= DIRECT_NONE;
+    *payload = s == DIRECT_NONE ? AM_NETINDEX_NONE : s;
+    return s != DIRECT_NONE;
+}
+
 int
 am_netindex_lookup4(const am_netindex *ix, uint32_t key, uint32_t *payload)
 {
@@ -671,6 +693,8 @@ am_netindex_lookup4(const am_netindex *ix, uint32_t key, uint32_t *payload)
         }
         s = ix->slot4[nd->slots + ((key >> nd->shift) & nd->imask)];
     }
+    if (s & DIRECT_FLAG)
+        return direct_answer(s, payload);
     i = s & ~LEAF_FLAG;
     g = ix->seg4 + i;
     for (j = 1; j <= LEAF4; j++)
@@ -710,6 +734,8 @@ am_netindex_lookup6(const am_netindex *ix, struct am_u128 key,
         s = ix->slot6[nd->slots + index6(key.hi, key.lo, nd->shift,
                                          nd->imask)];
     }
+    if (s & DIRECT_FLAG)
+        return direct_answer(s, payload);
     i = s & ~LEAF_FLAG;
     g = ix->seg6 + i;
 #ifdef __SIZEOF_INT128__

@@ -153,6 +153,10 @@ compare_random(uint64_t seed, size_t nrules, int v6_share,
             break;
         }
         rules[i].payload = (uint32_t) (rnd() % (nrules / 2 + 1));
+        if (seed % 2 && rnd() % 2)      /* payloads at the edges of the
+                                         * slot encodings */
+            rules[i].payload = rnd() % 2 ? 0x3ffffffeu + (uint32_t) (rnd() % 4)
+                : AM_NETINDEX_NONE - 1 - (uint32_t) (rnd() % 2);
         assert_int_equal(am_netindex_add(b, rules[i].r, rules[i].n,
                                          rules[i].prio, rules[i].payload,
                                          &err), 0);
@@ -414,6 +418,48 @@ empty_index_finds_nothing(void **state)
     am_netindex_builder_free(NULL);
 }
 
+/* Wide networks fill whole slots, which may hold their payload directly;
+ * payloads of every size must come back unchanged. */
+static void
+any_payload_comes_back(void **state)
+{
+    static const uint32_t pays[] = { 0, 1, 0x3ffffffeu, 0x3fffffffu,
+        0x40000000u, 0x7fffffffu, 0x80000000u, AM_NETINDEX_NONE - 1 };
+    static const char *const wide[] = { "10.0.0.0/8", "11.0.0.0/8",
+        "12.0.0.0/8", "13.0.0.0/8", "14.0.0.0/8", "15.0.0.0/8",
+        "16.0.0.0/8", "17.0.0.0/8" };
+    static const char *const inside[] = { "10.1.2.3", "11.200.0.1",
+        "12.0.0.0", "13.255.255.255", "14.9.9.9", "15.1.1.1", "16.2.2.2",
+        "17.3.3.3" };
+    am_netindex_builder *b = am_netindex_builder_new(NULL);
+    am_netindex *ix;
+    struct am_error err;
+    struct am_range r;
+    char text[32];
+    size_t i;
+
+    (void) state;
+    for (i = 0; i < 8; i++) {
+        r = net(wide[i]);
+        assert_int_equal(am_netindex_add(b, &r, 1, i, pays[i], &err), 0);
+    }
+    /* Many small networks elsewhere, so the index has inner nodes. */
+    for (i = 0; i < 3000; i++) {
+        snprintf(text, sizeof(text), "20.%zu.%zu.0/24", i / 200, i % 200);
+        r = net(text);
+        assert_int_equal(am_netindex_add(b, &r, 1, 100 + i, (uint32_t) i,
+                                         &err), 0);
+    }
+    ix = am_netindex_build(b, &err);
+    assert_non_null(ix);
+    for (i = 0; i < 8; i++)
+        assert_int_equal(look(ix, inside[i]), pays[i]);
+    assert_int_equal(look(ix, "20.3.7.9"), 607);
+    assert_int_equal(look(ix, "9.255.255.255"), AM_NETINDEX_NONE);
+    assert_int_equal(look(ix, "18.0.0.0"), AM_NETINDEX_NONE);
+    am_netindex_free(ix);
+}
+
 static void
 bad_rules_are_refused(void **state)
 {
@@ -451,6 +497,7 @@ main(void)
         cmocka_unit_test(edges_of_the_address_space),
         cmocka_unit_test(priorities_decide_not_order),
         cmocka_unit_test(empty_index_finds_nothing),
+        cmocka_unit_test(any_payload_comes_back),
         cmocka_unit_test(bad_rules_are_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
