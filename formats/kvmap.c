@@ -1,4 +1,13 @@
-/* kvmap.c - open-addressing map over am_records; see kvmap.h. */
+/* kvmap.c - open-addressing map over am_records; see kvmap.h.
+ *
+ * Most lookups of a server are for keys that are not there: every partial
+ * key of the search order (stripped octets, parent domains) is tried in
+ * turn.  In a big map each such probe would be a cache miss in the slot
+ * array, so a small filter answers most of them first: one 64-bit word per
+ * few keys, four bits set per key (a Bloom filter blocked to one word), at
+ * 16 to 32 bits a key; a word read from it says "certainly absent" for all
+ * but a fraction of a percent of absent keys.
+ */
 #include "formats/kvmap.h"
 
 #include <stdint.h>
@@ -13,6 +22,8 @@ struct am_kvmap {
                                  * record index + 1, 0 = empty.  The hash
                                  * spares most lookups a visit to a record
                                  * that is not theirs (a cache miss each) */
+    uint64_t *filter;           /* 2^fbits words */
+    unsigned fbits;
 };
 
 static uint64_t
@@ -28,6 +39,22 @@ hash_key(const char *key, size_t len)
     return h ^ (h >> 29);
 }
 
+/* The filter word of hash h, and the four bits the key sets in it. */
+static inline size_t
+filter_word(const am_kvmap *m, uint64_t h)
+{
+    return (size_t) ((h * 0x9e3779b97f4a7c15ULL) >> (64 - m->fbits));
+}
+
+static inline uint64_t
+filter_bits(uint64_t h)
+{
+    uint64_t g = h * 0x9e3779b97f4a7c15ULL;
+
+    return (uint64_t) 1 << (g & 63) | (uint64_t) 1 << (g >> 6 & 63)
+        | (uint64_t) 1 << (g >> 12 & 63) | (uint64_t) 1 << (g >> 18 & 63);
+}
+
 am_kvmap *
 am_kvmap_build(const struct am_record *recs, size_t n, struct am_error *err)
 {
@@ -40,12 +67,14 @@ am_kvmap_build(const struct am_record *recs, size_t n, struct am_error *err)
     }
     while (slots < n * 2)
         slots *= 2;
-    if ((m = calloc(1, sizeof(*m))) == NULL
-        || (m->slots = calloc(slots, sizeof(*m->slots))) == NULL) {
-        free(m);
-        am_error_set(err, AM_ERR_NOMEM, "out of memory");
-        return NULL;
-    }
+    if ((m = calloc(1, sizeof(*m))) == NULL)
+        goto nomem;
+    for (m->fbits = 1; ((size_t) 4 << m->fbits) < n; m->fbits++)
+        ;
+    if ((m->slots = calloc(slots, sizeof(*m->slots))) == NULL
+        || (m->filter = calloc((size_t) 1 << m->fbits,
+                               sizeof(*m->filter))) == NULL)
+        goto nomem;
     m->recs = recs;
     m->n = n;
     m->mask = slots - 1;
@@ -56,8 +85,13 @@ am_kvmap_build(const struct am_record *recs, size_t n, struct am_error *err)
         while (m->slots[j] != 0)
             j = (j + 1) & m->mask;
         m->slots[j] = (h & 0xffffffff00000000ULL) | ((uint64_t) i + 1);
+        m->filter[filter_word(m, h)] |= filter_bits(h);
     }
     return m;
+nomem:
+    am_kvmap_free(m);
+    am_error_set(err, AM_ERR_NOMEM, "out of memory");
+    return NULL;
 }
 
 const struct am_record *
@@ -66,7 +100,10 @@ am_kvmap_get(const am_kvmap *m, const char *key, size_t klen)
     uint64_t h = hash_key(key, klen), tag = h & 0xffffffff00000000ULL, slot;
     size_t j = h & m->mask;
     const struct am_record *r;
+    uint64_t bits = filter_bits(h);
 
+    if ((m->filter[filter_word(m, h)] & bits) != bits)
+        return NULL;
     while ((slot = m->slots[j]) != 0) {
         if ((slot & 0xffffffff00000000ULL) == tag) {
             r = &m->recs[(uint32_t) slot - 1];
@@ -90,5 +127,6 @@ am_kvmap_free(am_kvmap *m)
     if (m == NULL)
         return;
     free(m->slots);
+    free(m->filter);
     free(m);
 }
