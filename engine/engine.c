@@ -296,6 +296,12 @@ run_search(am_engine *e, int (*keep)(const struct am_probe *),
 
         w.hit = 0;
         w.net_pending = 0;
+        /* Most probes miss: let their memory reads overlap. */
+        for (i = 0; i < nprobes; i++) {
+            const struct am_probe *p = am_search_probe(e->search, i);
+
+            am_table_prefetch(tab, p->key, p->len);
+        }
         for (i = 0; i < nprobes && (!w.hit || trace != NULL); i++) {
             const struct am_probe *p = am_search_probe(e->search, i);
 

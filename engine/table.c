@@ -294,6 +294,13 @@ am_table_get(am_table *t, const char *key, size_t klen,
     return am_error_set(err, AM_ERR_UNSUPPORTED, "no lookup for %s", t->name);
 }
 
+void
+am_table_prefetch(const am_table *t, const char *key, size_t klen)
+{
+    if (t->map != NULL)
+        am_kvmap_prefetch(t->map, key, klen);
+}
+
 int
 am_table_has_networks(const am_table *t)
 {

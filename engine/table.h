@@ -51,6 +51,9 @@ am_table *am_table_open(const char *spec, const struct am_table_opts *opts,
 /* 1 found, 0 not found, <0 error. */
 int am_table_get(am_table *t, const char *key, size_t klen,
                  struct am_table_result *res, struct am_error *err);
+/* A hint that key will be looked up soon (see am_kvmap_prefetch); the
+ * key is taken as it will be looked up, before folding. */
+void am_table_prefetch(const am_table *t, const char *key, size_t klen);
 /* Where did the entry for key come from?  For a compiled table whose source
  * file (the table name without suffix) is at hand, the source is read once
  * (quietly) and the key's line found; res->loc is filled when known.

@@ -115,6 +115,12 @@ am_kvmap_get(const am_kvmap *m, const char *key, size_t klen)
     return NULL;
 }
 
+void
+am_kvmap_prefetch(const am_kvmap *m, const char *key, size_t klen)
+{
+    __builtin_prefetch(&m->filter[filter_word(m, hash_key(key, klen))]);
+}
+
 size_t
 am_kvmap_count(const am_kvmap *m)
 {

@@ -21,6 +21,9 @@ am_kvmap *am_kvmap_build(const struct am_record *recs, size_t n,
 /* The record with this key, or NULL. */
 const struct am_record *am_kvmap_get(const am_kvmap *m, const char *key,
                                      size_t klen);
+/* A hint that key will be looked up soon: starts fetching the memory its
+ * lookup reads first, so that several lookups wait for memory together. */
+void am_kvmap_prefetch(const am_kvmap *m, const char *key, size_t klen);
 size_t am_kvmap_count(const am_kvmap *m);
 void am_kvmap_free(am_kvmap *m);                /* accepts NULL */
 
