@@ -22,6 +22,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "formats/addr.h"
 #include "formats/buf.h"
 #include "formats/fold.h"
 
@@ -343,18 +344,20 @@ static int
 normalize_addr(const char *in, int ipv4, char *out, size_t size,
                struct am_error *err)
 {
-    unsigned char bin[16];
+    struct am_addr bin;
     char text[INET6_ADDRSTRLEN];
     const char *a = in;
+    int ok;
 
     if (strcmp(in, "unknown") == 0)
         return copy_text(out, size, "unknown");
     if (strncasecmp(a, "IPv6:", 5) == 0)
         a += 5;
-    if (a == in && inet_pton(AF_INET, a, bin) == 1) {
-        format_ipv4(bin, text);
-    } else if (inet_pton(AF_INET6, a, bin) == 1) {
-        inet_ntop(AF_INET6, bin, text, sizeof(text));
+    ok = am_addr_parse(a, strlen(a), &bin);
+    if (ok && bin.family == AM_ADDR_V4 && a == in) {
+        format_ipv4(bin.b, text);
+    } else if (ok && bin.family == AM_ADDR_V6) {
+        inet_ntop(AF_INET6, bin.b, text, sizeof(text));
         if (ipv4 && strncmp(text, "::ffff:", 7) == 0 && strchr(text + 7, '.'))
             memmove(text, text + 7, strlen(text + 7) + 1);
     } else {

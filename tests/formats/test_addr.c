@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include <arpa/inet.h>
 
 #include "formats/addr.h"
 
@@ -97,6 +98,54 @@ addresses_parse_and_format_like_inet_ntop(void **state)
         am_addr_from_u128(a.family, am_addr_to_u128(&a), &back);
         assert_memory_equal(&a, &back, sizeof(a));
     }
+}
+
+/* The hand-made IPv4 parser takes exactly what inet_pton takes, on random
+ * texts made of the characters that matter. */
+static void
+ipv4_parse_agrees_with_inet_pton(void **state)
+{
+    static const char alphabet[] = "0123456789....:x 00255256";
+    uint32_t x = 2463534242u;
+    char text[24];
+    unsigned char want[16];
+    struct am_addr a;
+    size_t i, j, len;
+    int r, w;
+
+    (void) state;
+    for (i = 0; i < 400000; i++) {
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        len = x % 17;
+        for (j = 0; j < len; j++) {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            text[j] = alphabet[x % (sizeof(alphabet) - 1)];
+        }
+        text[len] = '\0';
+        if (strchr(text, ':') != NULL)
+            continue;
+        w = inet_pton(AF_INET, text, want) == 1;
+        r = am_addr_parse(text, len, &a);
+        if (r != w)
+            fail_msg("\"%s\": am_addr_parse %d, inet_pton %d", text, r, w);
+        if (r) {
+            assert_int_equal(a.family, AM_ADDR_V4);
+            assert_memory_equal(a.b, want, 4);
+        }
+    }
+    /* The edges by name. */
+    assert_int_equal(am_addr_parse("0.0.0.0", 7, &a), 1);
+    assert_int_equal(am_addr_parse("255.255.255.255", 15, &a), 1);
+    assert_int_equal(am_addr_parse("256.1.1.1", 9, &a), 0);
+    assert_int_equal(am_addr_parse("01.1.1.1", 8, &a), 0);
+    assert_int_equal(am_addr_parse("1.1.1.1.", 8, &a), 0);
+    assert_int_equal(am_addr_parse(".1.1.1", 6, &a), 0);
+    assert_int_equal(am_addr_parse("1..1.1", 6, &a), 0);
+    assert_int_equal(am_addr_parse("1.1.1", 5, &a), 0);
 }
 
 static void
@@ -508,6 +557,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(addresses_parse_and_format_like_inet_ntop),
         cmocka_unit_test(address_text_is_bounded_by_length),
+        cmocka_unit_test(ipv4_parse_agrees_with_inet_pton),
         cmocka_unit_test(u128_helpers),
         cmocka_unit_test(networks_parse_with_postfix_checks),
         cmocka_unit_test(wrapped_masks_are_flagged),
