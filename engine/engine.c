@@ -300,7 +300,8 @@ run_search(am_engine *e, int (*keep)(const struct am_probe *),
         for (i = 0; i < nprobes; i++) {
             const struct am_probe *p = am_search_probe(e->search, i);
 
-            am_table_prefetch(tab, p->key, p->len);
+            if (keep == NULL || keep(p))
+                am_table_prefetch(tab, p->key, p->len);
         }
         for (i = 0; i < nprobes && (!w.hit || trace != NULL); i++) {
             const struct am_probe *p = am_search_probe(e->search, i);
@@ -377,13 +378,15 @@ am_engine_lookup(am_engine *e, const char *key, size_t klen,
     struct am_search_input in = { NULL, NULL };
     int (*keep)(const struct am_probe *) = NULL;
     struct am_addr addr;
-    char *text;
+    char small[256], *text = small;
     int rc;
 
     if (memchr(key, '\0', klen) != NULL)
         return 0;               /* Postfix never sends such a key */
-    if ((text = strndup(key, klen)) == NULL)
+    if (klen >= sizeof(small) && (text = malloc(klen + 1)) == NULL)
         return am_error_set(err, AM_ERR_NOMEM, "out of memory");
+    memcpy(text, key, klen);
+    text[klen] = '\0';
     in.text = text;
     if (e->kind == AM_CHECK_CLIENT || e->kind == AM_CHECK_REVERSE_CLIENT) {
         /* smtpd sends the client's name and its address as two requests:
@@ -401,7 +404,8 @@ am_engine_lookup(am_engine *e, const char *key, size_t klen,
         rc = run_search(e, keep, ans, NULL, err);
     else if (rc == AM_ERR_SYNTAX)
         rc = 0;                 /* not a key this check can look up */
-    free(text);
+    if (text != small)
+        free(text);
     return rc;
 }
 

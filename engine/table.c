@@ -275,7 +275,8 @@ am_table_get(am_table *t, const char *key, size_t klen,
         res->loc.line = rec->line;
         return 1;
     }
-    if (t->fold && (rc = am_fold_key(t->folder, key, klen, &k, &kl, err)) < 0)
+    if (t->fold && am_fold_changes(key, klen)
+        && (rc = am_fold_key(t->folder, key, klen, &k, &kl, err)) < 0)
         return rc;
     if (t->map != NULL) {
         rec = am_kvmap_get(t->map, k, kl);

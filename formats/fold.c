@@ -89,6 +89,17 @@ fold_icu(am_fold *f, const char *in, size_t len, struct am_error *err)
 }
 
 int
+am_fold_changes(const char *in, size_t len)
+{
+    const unsigned char *p = (const unsigned char *) in, *end = p + len;
+
+    for (; p < end; p++)
+        if (*p >= 0x80 || (*p >= 'A' && *p <= 'Z'))
+            return 1;
+    return 0;
+}
+
+int
 am_fold_key(am_fold *f, const char *in, size_t len, const char **out,
             size_t *outlen, struct am_error *err)
 {

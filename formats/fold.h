@@ -31,4 +31,8 @@ int am_fold_key(am_fold *f, const char *in, size_t len, const char **out,
 /* Lower ASCII letters in place. */
 void am_fold_ascii(char *s, size_t len);
 
+/* Would folding change [in, in+len)?  0 when it is ASCII without capital
+ * letters, which folds to itself in either mode: most lookup keys. */
+int am_fold_changes(const char *in, size_t len);
+
 #endif

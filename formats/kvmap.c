@@ -26,17 +26,28 @@ struct am_kvmap {
     unsigned fbits;
 };
 
+/* Eight bytes at a time, then a final mix so that the high bits (the
+ * slot tag), the low bits (the slot) and the filter's bits all depend on
+ * every byte.  The map lives in memory only, so the function may change. */
 static uint64_t
 hash_key(const char *key, size_t len)
 {
-    uint64_t h = 1469598103934665603ULL;
-    size_t i;
+    const uint64_t k = 0x9e3779b97f4a7c15ULL;
+    uint64_t h = len * k, w;
 
-    for (i = 0; i < len; i++) {
-        h ^= (unsigned char) key[i];
-        h *= 1099511628211ULL;
+    for (; len >= 8; key += 8, len -= 8) {
+        memcpy(&w, key, 8);
+        h = (h ^ w) * k;
+        h ^= h >> 29;
     }
-    return h ^ (h >> 29);
+    if (len > 0) {
+        w = 0;
+        memcpy(&w, key, len);
+        h = (h ^ w) * k;
+        h ^= h >> 29;
+    }
+    h *= 0xbf58476d1ce4e5b9ULL;
+    return h ^ (h >> 31);
 }
 
 /* The filter word of hash h, and the four bits the key sets in it. */
