@@ -148,6 +148,93 @@ ipv4_parse_agrees_with_inet_pton(void **state)
     assert_int_equal(am_addr_parse("1.1.1", 5, &a), 0);
 }
 
+static uint32_t
+next6(uint32_t *x)
+{
+    *x ^= *x << 13;
+    *x ^= *x >> 17;
+    *x ^= *x << 5;
+    return *x;
+}
+
+/* A text shaped like an IPv6 address, with the mistakes a parser must
+ * catch: groups of 0 to 5 digits (some not hex), single and double
+ * colons, too few or too many groups, dotted quads, stray dots. */
+static size_t
+make_ipv6ish(uint32_t *x, char *out, size_t size)
+{
+    static const char digits[] = "0123456789abcdefABCDEF0000g";
+    size_t len = 0, groups = next6(x) % 10, i, j, k;
+    char quad[20];
+
+    if (next6(x) % 4 == 0 && len + 2 < size) {
+        out[len++] = ':';
+        if (next6(x) % 4)
+            out[len++] = ':';
+    }
+    for (i = 0; i < groups && len + 8 < size; i++) {
+        k = next6(x) % 6;
+        for (j = 0; j < k; j++)
+            out[len++] = digits[next6(x) % (sizeof(digits) - 1)];
+        if (i + 1 < groups || next6(x) % 8 == 0) {
+            out[len++] = ':';
+            if (next6(x) % 9 == 0)
+                out[len++] = ':';
+        }
+    }
+    if (next6(x) % 3 == 0) {
+        k = (size_t) snprintf(quad, sizeof(quad), "%u.%u.%u.%u",
+                              next6(x) % 300, next6(x) % 256, next6(x) % 256,
+                              next6(x) % 260);
+        if (next6(x) % 5 == 0)
+            quad[next6(x) % k] = next6(x) % 2 ? '.' : '0';
+        if (len + k < size) {
+            memcpy(out + len, quad, k);
+            len += k;
+        }
+    }
+    out[len] = '\0';
+    return len;
+}
+
+/* The hand-made IPv6 parser takes exactly what inet_pton takes. */
+static void
+ipv6_parse_agrees_with_inet_pton(void **state)
+{
+    static const char alphabet[] = "0123456789abcdefF::::...g";
+    uint32_t x = 88675123u;
+    char text[64];
+    unsigned char want[16];
+    struct am_addr a;
+    size_t i, j, len;
+    int r, w, valid = 0;
+
+    (void) state;
+    for (i = 0; i < 1000000; i++) {
+        if (i % 4 == 0) {
+            len = next6(&x) % 20;
+            for (j = 0; j < len; j++)
+                text[j] = alphabet[next6(&x) % (sizeof(alphabet) - 1)];
+            text[len] = '\0';
+        } else {
+            len = make_ipv6ish(&x, text, sizeof(text));
+        }
+        if (strchr(text, ':') == NULL)
+            continue;
+        w = inet_pton(AF_INET6, text, want) == 1;
+        r = am_addr_parse(text, len, &a);
+        if (r != w)
+            fail_msg("\"%s\": am_addr_parse %d, inet_pton %d", text, r, w);
+        if (r) {
+            valid++;
+            assert_int_equal(a.family, AM_ADDR_V6);
+            assert_memory_equal(a.b, want, 16);
+        }
+    }
+    /* Enough valid texts to mean something. */
+    assert_true(valid > 10000);
+}
+
 static void
 address_text_is_bounded_by_length(void **state)
 {
@@ -558,6 +645,7 @@ main(void)
         cmocka_unit_test(addresses_parse_and_format_like_inet_ntop),
         cmocka_unit_test(address_text_is_bounded_by_length),
         cmocka_unit_test(ipv4_parse_agrees_with_inet_pton),
+        cmocka_unit_test(ipv6_parse_agrees_with_inet_pton),
         cmocka_unit_test(u128_helpers),
         cmocka_unit_test(networks_parse_with_postfix_checks),
         cmocka_unit_test(wrapped_masks_are_flagged),

@@ -1,9 +1,11 @@
 /* fuzz_addr.c - address, network, range and partial-key parsing.
  *
- * The input is one text.  Whatever parses must format to text that parses
- * back to the same value; a network's interval must be well formed and its
+ * The input is one text.  An address must parse exactly when inet_pton()
+ * takes it, to the same bytes.  Whatever parses must format to text that
+ * parses back to the same value; a network's interval must be well formed and its
  * CIDR decomposition must cover exactly that interval.
  */
+#include <arpa/inet.h>
 #include <string.h>
 
 #include "formats/addr.h"
@@ -33,10 +35,20 @@ static void
 check_addr(const char *text, size_t len)
 {
     struct am_addr a, b;
-    char buf[AM_ADDR_STRLEN];
+    char buf[AM_ADDR_STRLEN], z[64];
+    unsigned char want[16];
     size_t n;
+    int ok = am_addr_parse(text, len, &a), lib;
 
-    if (!am_addr_parse(text, len, &a))
+    if (len < sizeof(z) && memchr(text, '\0', len) == NULL) {
+        memcpy(z, text, len);
+        z[len] = '\0';
+        lib = inet_pton(memchr(z, ':', len) ? AF_INET6 : AF_INET, z, want);
+        fuzz_assert(ok == (lib == 1));
+        fuzz_assert(!ok || memcmp(a.b, want, a.family == AM_ADDR_V4 ? 4 : 16)
+                    == 0);
+    }
+    if (!ok)
         return;
     n = am_addr_format(&a, buf, sizeof(buf));
     fuzz_assert(n > 0 && n < sizeof(buf) && strlen(buf) == n);
