@@ -469,7 +469,7 @@ bdb_build(int type, struct am_atomic *a, struct am_record *recs, size_t n,
         && (st.st_blksize & (st.st_blksize - 1)) == 0)
         pagesize = (unsigned) st.st_blksize;
     if (type == AM_STORE_BTREE) {
-        if ((rc = am_record_sort_keys(recs, n, err)) < 0)
+        if (!opts->sorted && (rc = am_record_sort_keys(recs, n, err)) < 0)
             return rc;
         if (am_bdb_btree_fits(recs, n, pagesize))
             return am_bdb_btree_write(a->fd, recs, n, pagesize, opts->progress,
@@ -560,9 +560,9 @@ out:
 }
 
 const struct am_store_ops am_store_bdb_hash_ops = {
-    "hash", ".db", 1, 0, bdb_open, bdb_get, bdb_each, bdb_close, bdb_build,
+    "hash", ".db", 1, 0, 0, bdb_open, bdb_get, bdb_each, bdb_close, bdb_build,
 };
 
 const struct am_store_ops am_store_bdb_btree_ops = {
-    "btree", ".db", 1, 0, bdb_open, bdb_get, bdb_each, bdb_close, bdb_build,
+    "btree", ".db", 1, 0, 1, bdb_open, bdb_get, bdb_each, bdb_close, bdb_build,
 };

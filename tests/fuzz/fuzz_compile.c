@@ -148,7 +148,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     }
     if (am_tablebuild_add_source(tb, lr, &diags, &err) < 0
-        || am_tablebuild_resolve(tb, &diags, &err) < 0)
+        || am_tablebuild_resolve(tb, AM_ORDER_INPUT, &diags, &err) < 0)
         goto out;
     check_unique(tb);
     {
