@@ -18,6 +18,19 @@ size_of(const struct am_range *r)
 }
 
 int
+am_tableexpand_needed(am_tablebuild *tb)
+{
+    struct am_record *recs;
+    size_t n, i;
+
+    recs = am_tablebuild_records(tb, &n);
+    for (i = 0; i < n; i++)
+        if (am_lint_is_network_key(recs[i].key, recs[i].klen))
+            return 1;
+    return 0;
+}
+
+int
 am_tableexpand(am_tablebuild *tb, size_t max_keys, struct am_error *err)
 {
     am_netindex_builder *b = NULL;
@@ -25,17 +38,14 @@ am_tableexpand(am_tablebuild *tb, size_t max_keys, struct am_error *err)
     am_netexpand *x = NULL;
     struct am_record *recs;
     unsigned char *keep = NULL;
-    size_t n, i, nkeys = 0, networks = 0, filler;
+    size_t n, i, nkeys = 0, filler;
     struct am_net net;
     struct am_addr a;
     int rc = 0;
 
-    recs = am_tablebuild_records(tb, &n);
-    for (i = 0; i < n; i++)
-        if (am_lint_is_network_key(recs[i].key, recs[i].klen))
-            networks++;
-    if (networks == 0)
+    if (!am_tableexpand_needed(tb))
         return 0;               /* a plain Postfix table: leave it alone */
+    recs = am_tablebuild_records(tb, &n);
     filler = n;                 /* payload for DUNNO fillers */
     if ((keep = malloc(n)) == NULL || (b = am_netindex_builder_new(err)) == NULL) {
         rc = am_error_set(err, AM_ERR_NOMEM, "out of memory");

@@ -29,5 +29,7 @@
  * range: Postfix's IPv6 partial keys cannot express one), AM_ERR_LIMIT
  * (more than max_keys keys), AM_ERR_NOMEM. */
 int am_tableexpand(am_tablebuild *tb, size_t max_keys, struct am_error *err);
+/* 1 if tb has a network or range key, which am_tableexpand rewrites. */
+int am_tableexpand_needed(am_tablebuild *tb);
 
 #endif

@@ -262,10 +262,22 @@ sort_tail(const struct am_record *recs, struct sortkey *sk, size_t n,
 int
 am_record_sort_keys(struct am_record *recs, size_t n, struct am_error *err)
 {
+    return am_record_sort_keys_from(recs, n, NULL, err);
+}
+
+int
+am_record_sort_keys_from(struct am_record *recs, size_t n, uint32_t *from,
+                         struct am_error *err)
+{
     struct sortkey *sk;
     size_t i;
     int rc;
 
+    if (n >= UINT32_MAX)
+        return am_error_set(err, AM_ERR_LIMIT, "too many records to sort");
+    if (from != NULL)
+        for (i = 0; i < n; i++)
+            from[i] = (uint32_t) i;
     if (n < 2)
         return 0;
     for (i = 1; i < n && am_record_keycmp(&recs[i - 1], &recs[i]) <= 0; i++)
@@ -277,8 +289,12 @@ am_record_sort_keys(struct am_record *recs, size_t n, struct am_error *err)
                             "out of memory sorting %zu records", n);
     for (i = 0; i < n; i++)
         sk[i].idx = (uint32_t) i;
-    if ((rc = sort_tail(recs, sk, n, 0, err)) == 0)
+    if ((rc = sort_tail(recs, sk, n, 0, err)) == 0) {
+        if (from != NULL)
+            for (i = 0; i < n; i++)
+                from[i] = sk[i].idx;
         permute(recs, sk, n);
+    }
     free(sk);
     return rc;
 }

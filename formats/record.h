@@ -39,6 +39,10 @@ int am_record_keycmp(const struct am_record *a, const struct am_record *b);
 /* Sort by stored key, stable (records with equal keys keep their order).
  * Radix sort on an 8-byte prefix, then comparison sort of ties. */
 int am_record_sort_keys(struct am_record *recs, size_t n, struct am_error *err);
+/* The same; from (n entries, or NULL) receives for each position the
+ * index its record had before the sort. */
+int am_record_sort_keys_from(struct am_record *recs, size_t n, uint32_t *from,
+                             struct am_error *err);
 
 /* Stable sort by a 32-bit value computed per record by fn. */
 int am_record_sort_u32(struct am_record *recs, size_t n,

@@ -65,6 +65,12 @@ am_store_max_key(int type)
     return backends[type]->max_key;
 }
 
+int
+am_store_key_order(int type)
+{
+    return backends[type]->key_order;
+}
+
 /* How often an open is tried again when the file was replaced meanwhile. */
 #define AM_STORE_OPEN_RETRIES 20
 

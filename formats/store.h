@@ -38,6 +38,9 @@ const char *am_store_suffix(int type);
 int am_store_default_nul(int type);
 /* Longest stored key (NUL included) the format accepts; 0 = no limit. */
 size_t am_store_max_key(int type);
+/* Does a build write this type's records in key order (btree, lmdb)?  It
+ * then takes them cheapest already sorted: see am_store_build_opts. */
+int am_store_key_order(int type);
 
 /* Reading. */
 enum {
@@ -86,6 +89,8 @@ struct am_store_build_opts {
     uid_t uid;                  /* final owner, (uid_t) -1 to keep ours */
     gid_t gid;
     size_t cache_bytes;         /* Berkeley DB cache; 0 for a default */
+    int sorted;                 /* records already sorted by key
+                                 * (am_record_keycmp): not sorted again */
     /* Progress: called now and then with records written so far. */
     void (*progress)(void *ctx, size_t done, size_t total);
     void *progress_ctx;

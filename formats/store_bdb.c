@@ -9,7 +9,9 @@
  * Building a hash table fast: presize it (h_nelem with a fill factor chosen
  * so one bucket's records fit in a page) and insert records in bucket
  * order, so libdb fills pages one after another instead of splitting
- * buckets and paging a large working set.  A btree is loaded in key order.
+ * buckets and paging a large working set.  A btree is written page by page
+ * without libdb (bdb_btree_write.c), unless some key or value is long
+ * enough to need an overflow page; then libdb loads it in key order.
  */
 #include <db.h>
 #include <errno.h>
@@ -22,7 +24,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "formats/bdb_btree_write.h"
 #include "formats/store_impl.h"
+
+_Static_assert(AM_BDB_BTREE_MAGIC == DB_BTREEMAGIC, "btree magic");
+_Static_assert(AM_BDB_BTREE_VERSION == DB_BTREEVERSION, "btree version");
 
 struct bdb {
     DB *db;
@@ -459,8 +465,16 @@ bdb_build(int type, struct am_atomic *a, struct am_record *recs, size_t n,
     unsigned pagesize = 4096;
     int rc;
 
-    if (fstat(a->fd, &st) == 0 && st.st_blksize >= 512 && st.st_blksize <= 65536)
+    if (fstat(a->fd, &st) == 0 && st.st_blksize >= 512 && st.st_blksize <= 65536
+        && (st.st_blksize & (st.st_blksize - 1)) == 0)
         pagesize = (unsigned) st.st_blksize;
+    if (type == AM_STORE_BTREE) {
+        if (!opts->sorted && (rc = am_record_sort_keys(recs, n, err)) < 0)
+            return rc;
+        if (am_bdb_btree_fits(recs, n, pagesize))
+            return am_bdb_btree_write(a->fd, recs, n, pagesize, opts->progress,
+                                      opts->progress_ctx, err);
+    }
     if ((rc = new_handle(&b, err)) < 0)
         return rc;
     for (i = 0; i < n; i++)
@@ -505,9 +519,6 @@ bdb_build(int type, struct am_atomic *a, struct am_record *recs, size_t n,
         bc.low_mask = bc.high_mask >> 1;
         if ((rc = am_record_sort_u32(recs, n, bucket_of, &bc, err)) < 0)
             goto out;
-    } else {
-        if ((rc = am_record_sort_keys(recs, n, err)) < 0)
-            goto out;
     }
     memset(&k, 0, sizeof(k));
     memset(&v, 0, sizeof(v));
@@ -549,9 +560,9 @@ out:
 }
 
 const struct am_store_ops am_store_bdb_hash_ops = {
-    "hash", ".db", 1, 0, bdb_open, bdb_get, bdb_each, bdb_close, bdb_build,
+    "hash", ".db", 1, 0, 0, bdb_open, bdb_get, bdb_each, bdb_close, bdb_build,
 };
 
 const struct am_store_ops am_store_bdb_btree_ops = {
-    "btree", ".db", 1, 0, bdb_open, bdb_get, bdb_each, bdb_close, bdb_build,
+    "btree", ".db", 1, 0, 1, bdb_open, bdb_get, bdb_each, bdb_close, bdb_build,
 };

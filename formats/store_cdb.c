@@ -146,6 +146,6 @@ cdb_build(int type, struct am_atomic *a, struct am_record *recs, size_t n,
 }
 
 const struct am_store_ops am_store_cdb_ops = {
-    "cdb", ".cdb", 0, 0, cdb_open_handle, cdb_get_handle, cdb_each_handle,
+    "cdb", ".cdb", 0, 0, 0, cdb_open_handle, cdb_get_handle, cdb_each_handle,
     cdb_close_handle, cdb_build,
 };

@@ -14,6 +14,7 @@ struct am_store_ops {
     const char *suffix;         /* ".db" */
     int default_nul;            /* Postfix on Linux adds a NUL by default */
     size_t max_key;             /* stored key limit, 0 = none */
+    int key_order;              /* build writes records in key order */
     /* Open file read-only; *handle is the back end's state. */
     int (*open)(int type, const char *file, void **handle, struct am_error *err);
     /* Raw lookup: 1 found (value borrowed), 0 not found, <0 error. */

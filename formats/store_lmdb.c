@@ -522,7 +522,7 @@ lmdb_build(int type, struct am_atomic *a, struct am_record *recs, size_t n,
     int rc;
 
     (void) type;
-    if ((rc = am_record_sort_keys(recs, n, err)) < 0)
+    if (!opts->sorted && (rc = am_record_sort_keys(recs, n, err)) < 0)
         return rc;
     for (i = 0; i < n; i++)
         total += am_record_ksize(&recs[i]) + am_record_vsize(&recs[i]) + 16;
@@ -599,6 +599,6 @@ out:
 }
 
 const struct am_store_ops am_store_lmdb_ops = {
-    "lmdb", ".lmdb", 1, 511, lmdb_open, lmdb_get, lmdb_each, lmdb_close,
+    "lmdb", ".lmdb", 1, 511, 1, lmdb_open, lmdb_get, lmdb_each, lmdb_close,
     lmdb_build,
 };

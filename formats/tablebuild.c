@@ -16,6 +16,7 @@ struct am_tablebuild {
     size_t n, cap;
     const char **names;         /* source names, indexed by am_record.src */
     size_t nnames;
+    int key_ordered;            /* recs sorted by key since the last resolve */
 };
 
 am_tablebuild *
@@ -76,6 +77,7 @@ new_record(am_tablebuild *tb, struct am_error *err)
 {
     struct am_record *nr;
 
+    tb->key_ordered = 0;
     if (tb->n == tb->cap) {
         size_t ncap = tb->cap ? tb->cap * 2 : 1024;
         if ((nr = realloc(tb->recs, ncap * sizeof(*nr))) == NULL) {
@@ -256,17 +258,14 @@ stored_key_hash(const struct am_record *r)
 
 #define DROPPED 0x8000          /* record flag private to resolve */
 
-int
-am_tablebuild_resolve(am_tablebuild *tb, struct am_diag_sink *diags,
-                      struct am_error *err)
+/* Input order: one pass with a hash table of the keys seen. */
+static int
+resolve_by_hash(am_tablebuild *tb, struct am_diag_sink *diags,
+                struct am_error *err)
 {
     uint32_t *slot;
-    size_t nslots = 16, mask, i, j, out = 0;
+    size_t nslots = 16, mask, i, j;
 
-    if (tb->n >= UINT32_MAX)
-        return am_error_set(err, AM_ERR_LIMIT, "too many entries");
-    if (tb->opts.dups == AM_DUP_KEEP_ALL)
-        return 0;
     while (nslots < tb->n * 2)
         nslots *= 2;
     mask = nslots - 1;
@@ -294,10 +293,105 @@ am_tablebuild_resolve(am_tablebuild *tb, struct am_diag_sink *diags,
         }
     }
     free(slot);
+    return 0;
+}
+
+/* A repeated key found by the sort: where it was in the input, and the
+ * positions (after the sort) of it and of the record that wins. */
+struct dup {
+    uint32_t input, at, kept;
+};
+
+static int
+dup_cmp(const void *a, const void *b)
+{
+    const struct dup *x = a, *y = b;
+
+    return x->input < y->input ? -1 : x->input > y->input;
+}
+
+/* Key order: a stable sort puts the records of one key together, in input
+ * order; all but the first (-r: the last) of each run are dropped.  The
+ * warnings are then given in input order, as resolve_by_hash gives them. */
+static int
+resolve_by_sort(am_tablebuild *tb, struct am_diag_sink *diags,
+                struct am_error *err)
+{
+    struct am_record *recs = tb->recs;
+    uint32_t *from = NULL;
+    struct dup *dups = NULL;
+    size_t ndups = 0, cap = 0, i, head;
+    int warn = tb->opts.dups == AM_DUP_FIRST_WARN, rc = 0;
+
+    if (warn && (from = malloc((tb->n ? tb->n : 1) * sizeof(*from))) == NULL)
+        return am_error_set(err, AM_ERR_NOMEM, "out of memory");
+    if ((rc = am_record_sort_keys_from(recs, tb->n, from, err)) < 0)
+        goto out;
+    for (i = 1, head = 0; i < tb->n; i++) {
+        /* Sorted records point all over the source: fetch ahead. */
+        if (i + 16 < tb->n)
+            __builtin_prefetch(recs[i + 16].key);
+        if (am_record_keycmp(&recs[i - 1], &recs[i]) != 0) {
+            head = i;
+            continue;
+        }
+        if (tb->opts.dups == AM_DUP_LAST) {
+            recs[i - 1].flags |= DROPPED;
+            continue;
+        }
+        recs[i].flags |= DROPPED;
+        if (!warn)
+            continue;
+        if (ndups == cap) {
+            struct dup *nd;
+
+            cap = cap ? 2 * cap : 64;
+            if ((nd = realloc(dups, cap * sizeof(*dups))) == NULL) {
+                rc = am_error_set(err, AM_ERR_NOMEM, "out of memory");
+                goto out;
+            }
+            dups = nd;
+        }
+        dups[ndups].input = from[i];
+        dups[ndups].at = (uint32_t) i;
+        dups[ndups].kept = (uint32_t) head;
+        ndups++;
+    }
+    if (ndups > 0)
+        qsort(dups, ndups, sizeof(*dups), dup_cmp);
+    for (i = 0; i < ndups; i++)
+        warn_duplicate(tb, &recs[dups[i].kept], &recs[dups[i].at], diags);
+out:
+    free(from);
+    free(dups);
+    return rc;
+}
+
+int
+am_tablebuild_resolve(am_tablebuild *tb, int order, struct am_diag_sink *diags,
+                      struct am_error *err)
+{
+    size_t i, out = 0;
+    int rc;
+
+    if (tb->n >= UINT32_MAX)
+        return am_error_set(err, AM_ERR_LIMIT, "too many entries");
+    if (tb->opts.dups == AM_DUP_KEEP_ALL)
+        return 0;
+    if (order == AM_ORDER_KEY)
+        rc = resolve_by_sort(tb, diags, err);
+    else
+        rc = resolve_by_hash(tb, diags, err);
+    if (rc < 0) {
+        for (i = 0; i < tb->n; i++)
+            tb->recs[i].flags &= (uint16_t) ~DROPPED;
+        return rc;
+    }
     for (i = 0; i < tb->n; i++)
         if (!(tb->recs[i].flags & DROPPED))
             tb->recs[out++] = tb->recs[i];
     tb->n = out;
+    tb->key_ordered = order == AM_ORDER_KEY;
     return 0;
 }
 
@@ -325,31 +419,52 @@ am_tablebuild_source_name(const am_tablebuild *tb, const struct am_record *r)
     return r->src < tb->nnames ? tb->names[r->src] : "";
 }
 
+static int
+by_place(const void *a, const void *b)
+{
+    const struct am_record *x = *(const struct am_record *const *) a;
+    const struct am_record *y = *(const struct am_record *const *) b;
+
+    if (x->src != y->src)
+        return x->src < y->src ? -1 : 1;
+    return x->line < y->line ? -1 : x->line > y->line;
+}
+
 int
 am_tablebuild_check(am_tablebuild *tb, int type, struct am_diag_sink *diags,
                     struct am_error *err)
 {
     size_t max = am_store_max_key(type), i, bad = 0;
+    const struct am_record **offenders;
 
     if (max == 0)
         return 0;
-    for (i = 0; i < tb->n; i++) {
-        const struct am_record *r = &tb->recs[i];
+    for (i = 0; i < tb->n; i++)
+        if (am_record_ksize(&tb->recs[i]) > max)
+            bad++;
+    if (bad == 0)
+        return 0;
+    /* Reported in source order, also when the records are in key order. */
+    if ((offenders = malloc(bad * sizeof(*offenders))) == NULL)
+        return am_error_set(err, AM_ERR_NOMEM, "out of memory");
+    for (i = 0, bad = 0; i < tb->n; i++)
+        if (am_record_ksize(&tb->recs[i]) > max)
+            offenders[bad++] = &tb->recs[i];
+    if (tb->key_ordered)
+        qsort(offenders, bad, sizeof(*offenders), by_place);
+    for (i = 0; i < bad; i++) {
+        const struct am_record *r = offenders[i];
         struct am_loc loc = { tb->names[r->src], r->line, 1 };
 
-        if (am_record_ksize(r) <= max)
-            continue;
-        bad++;
         am_diag_emit(diags, AM_DIAG_ERROR, &loc, "key-too-long",
                      "key of %zu bytes%s is longer than %s allows (%zu)",
                      am_record_ksize(r), r->flags & AM_REC_NUL ? " with its NUL" : "",
                      am_store_type_name(type), max);
     }
-    if (bad > 0)
-        return am_error_set(err, AM_ERR_LIMIT,
-                            "%zu key%s too long for %s tables", bad,
-                            bad == 1 ? "" : "s", am_store_type_name(type));
-    return 0;
+    free(offenders);
+    return am_error_set(err, AM_ERR_LIMIT,
+                        "%zu key%s too long for %s tables", bad,
+                        bad == 1 ? "" : "s", am_store_type_name(type));
 }
 
 int
@@ -357,5 +472,8 @@ am_tablebuild_write(am_tablebuild *tb, int type, const char *path,
                     const struct am_store_build_opts *opts,
                     struct am_error *err)
 {
-    return am_store_build(type, path, tb->recs, tb->n, opts, err);
+    struct am_store_build_opts o = *opts;
+
+    o.sorted = tb->key_ordered;
+    return am_store_build(type, path, tb->recs, tb->n, &o, err);
 }

@@ -58,11 +58,20 @@ int am_tablebuild_add(am_tablebuild *tb, const char *key, size_t klen,
                       const char *val, size_t vlen, const struct am_loc *loc,
                       struct am_error *err);
 
-/* Drop duplicate keys by the policy, warning as postmap does.  After this
- * the records are unique (except with AM_DUP_KEEP_ALL), still in input
- * order. */
-int am_tablebuild_resolve(am_tablebuild *tb, struct am_diag_sink *diags,
-                          struct am_error *err);
+enum am_record_order {
+    AM_ORDER_INPUT,             /* records stay in input order */
+    AM_ORDER_KEY,               /* records end sorted by stored key
+                                 * (am_record_keycmp), as a store written in
+                                 * key order wants them: am_store_key_order() */
+};
+
+/* Drop duplicate keys by the policy, warning as postmap does (the same
+ * warnings, in input order, whatever the order).  After this the records
+ * are unique (except with AM_DUP_KEEP_ALL, which leaves them as they
+ * are) and in the order asked for.  A table written right after a
+ * key-order resolve is not sorted again. */
+int am_tablebuild_resolve(am_tablebuild *tb, int order,
+                          struct am_diag_sink *diags, struct am_error *err);
 /* The records (borrowed; valid until the next add or free). */
 struct am_record *am_tablebuild_records(am_tablebuild *tb, size_t *n);
 /* Keep only the records i with keep[i] != 0 (n entries, as returned by

@@ -46,7 +46,7 @@ am_texthash_open_with(const char *path, int flags, am_texthash_step *step,
         || (t->tb = am_tablebuild_new(&opts, err)) == NULL
         || (t->fold = am_fold_new(opts.utf8 ? AM_FOLD_UTF8 : 0, err)) == NULL
         || am_tablebuild_add_source(t->tb, t->lines, diags, err) < 0
-        || am_tablebuild_resolve(t->tb, diags, err) < 0
+        || am_tablebuild_resolve(t->tb, AM_ORDER_INPUT, diags, err) < 0
         || (step != NULL && step(t->tb, ctx, err) < 0))
         goto fail;
     recs = am_tablebuild_records(t->tb, &n);

@@ -99,7 +99,7 @@ check_one(const char *arg, int kind, int expanded, const am_pfconf *pf,
     if ((lines = am_lines_open(arg, &err)) == NULL
         || (tb = am_tablebuild_new(&to, &err)) == NULL
         || am_tablebuild_add_source(tb, lines, &rep->sink, &err) < 0
-        || am_tablebuild_resolve(tb, &rep->sink, &err) < 0) {
+        || am_tablebuild_resolve(tb, AM_ORDER_INPUT, &rep->sink, &err) < 0) {
         report_error(&err);
         goto out;
     }

@@ -157,7 +157,7 @@ compile_one(const char *arg, const struct compile_opts *o, am_pfconf *conf)
     const char *name, *tname;
     char *target = NULL;
     size_t tlen, n;
-    int type, rc = -1, src_ok = 0, switched = 0, expanded = 0;
+    int type, rc = -1, src_ok = 0, switched = 0, expanded = 0, expand, order;
     double t0 = now(), t_read, t_resolved;
 
     report_init(&rep, o->strict);
@@ -224,12 +224,19 @@ compile_one(const char *arg, const struct compile_opts *o, am_pfconf *conf)
         goto out;
     }
     t_read = now();
-    if (am_tablebuild_resolve(tb, &rep.sink, &err) < 0) {
+    /* btree and lmdb are written in key order: duplicates then fall out
+     * of the sort the write needs anyway.  Network expansion and --strict
+     * read the records in input order (the earlier of two lines for one
+     * network wins; findings come in line order), so they keep it. */
+    expand = !o->no_expand && am_tableexpand_needed(tb);
+    order = am_store_key_order(type) && !o->strict && !expand
+        ? AM_ORDER_KEY : AM_ORDER_INPUT;
+    if (am_tablebuild_resolve(tb, order, &rep.sink, &err) < 0) {
         progress_done(&prog);
         report_error(&err);
         goto out;
     }
-    if (!o->no_expand && (expanded = am_tableexpand(tb, o->max_expand, &err)) < 0) {
+    if (expand && (expanded = am_tableexpand(tb, o->max_expand, &err)) < 0) {
         progress_done(&prog);
         report_error(&err);
         report_fail("%s: the table was not written", target);

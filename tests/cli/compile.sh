@@ -22,6 +22,33 @@ expect_rc 0 "dump after warnings"
 checks=$((checks + 1))
 [ "$(sort out)" = "$(printf 'good.example\tOK\nkey:\tvalue\nlast.example\tOK')" ] ||
     fail "table after warnings: $(cat out)"
+# btree and lmdb resolve duplicates while sorting by key: the same
+# warnings, in the same (line) order, as hash and cdb.
+for type in btree lmdb cdb; do
+    cp "$DATA/warnings.src" w_$type
+    run "$A" compile -c cf $type:w_$type
+    expect_rc 0 "$type compile with warnings"
+    checks=$((checks + 1))
+    sed "s/^src:/w_$type:/; s/ at src:/ at w_$type:/" "$DATA/warnings.err" > want_$type
+    diff -u want_$type err || fail "$type warnings differ from warnings.err"
+done
+python3 -c "
+import random
+r = random.Random(7)
+for i in range(3000):
+    k = r.randrange(400)
+    print('%s%d.example v%d' % (r.choice(['host', 'HOST', 'Host']), k, i))
+" > manydups
+for type in hash btree lmdb cdb; do
+    "$A" compile -c cf $type:manydups 2> err_$type
+done
+for type in btree lmdb cdb; do
+    checks=$((checks + 1))
+    cmp -s err_hash err_$type || fail "$type duplicate warnings differ from hash"
+done
+checks=$((checks + 1))
+[ "$(grep -c 'duplicate entry' err_hash)" -gt 2500 ] ||
+    fail "expected over 2500 duplicate warnings, got $(grep -c 'duplicate entry' err_hash)"
 # postmap warns about the same lines.
 postmap -c cf src 2>perr
 for n in 3 4 5 6 8; do

@@ -37,10 +37,10 @@ collect_fn(void *ctx, const struct am_diag *d)
              d->loc.file ? d->loc.file : "-", d->loc.line, d->msg);
 }
 
-/* Build from text; returns the builder (resolved). */
+/* Build from text; returns the builder (resolved in input order). */
 static am_tablebuild *
-build(const char *text, const struct am_tablebuild_opts *o, am_lines **lr,
-      struct am_diag_sink *sink)
+build_in(const char *text, const struct am_tablebuild_opts *o, int order,
+         am_lines **lr, struct am_diag_sink *sink)
 {
     struct am_error err = { 0 };
     am_tablebuild *tb = am_tablebuild_new(o, &err);
@@ -50,9 +50,16 @@ build(const char *text, const struct am_tablebuild_opts *o, am_lines **lr,
     assert_non_null(*lr);
     if (am_tablebuild_add_source(tb, *lr, sink, &err) < 0)
         fail_msg("add_source: %s", err.msg);
-    if (am_tablebuild_resolve(tb, sink, &err) < 0)
+    if (am_tablebuild_resolve(tb, order, sink, &err) < 0)
         fail_msg("resolve: %s", err.msg);
     return tb;
+}
+
+static am_tablebuild *
+build(const char *text, const struct am_tablebuild_opts *o, am_lines **lr,
+      struct am_diag_sink *sink)
+{
+    return build_in(text, o, AM_ORDER_INPUT, lr, sink);
 }
 
 /* "key=value;..." of the records in order, NUL flag shown as "+". */
@@ -182,6 +189,115 @@ duplicate_policies(void **state)
                    "4 duplicate-key|");
 }
 
+/* A collector of every message, however many. */
+struct collect_all {
+    char *msgs;
+    size_t len, cap;
+};
+
+static void
+collect_all_fn(void *ctx, const struct am_diag *d)
+{
+    struct collect_all *c = ctx;
+    char line[512];
+    int n = snprintf(line, sizeof(line), "%s:%u: %s: %s\n",
+                     d->loc.file ? d->loc.file : "-", d->loc.line, d->id,
+                     d->msg);
+
+    assert_true(n > 0 && (size_t) n < sizeof(line));
+    if (c->len + (size_t) n + 1 > c->cap) {
+        c->cap = (c->len + (size_t) n + 1) * 2;
+        c->msgs = realloc(c->msgs, c->cap);
+        assert_non_null(c->msgs);
+    }
+    memcpy(c->msgs + c->len, line, (size_t) n + 1);
+    c->len += (size_t) n;
+}
+
+/* Resolve src in the given order; the records as text (sorted by key
+ * when sort is set) and the warnings, both malloc'd. */
+static void
+resolve_text(const char *src, const struct am_tablebuild_opts *o, int order,
+             int sort, char **records, char **msgs)
+{
+    struct collect_all c = { NULL, 0, 0 };
+    struct am_diag_sink sink = { collect_all_fn, &c, { 0, 0, 0 } };
+    struct am_error err = { 0 };
+    am_tablebuild *tb = am_tablebuild_new(o, &err);
+    am_lines *lr = am_lines_open_mem("src", src, strlen(src), &err);
+    struct am_record *r;
+    size_t n, i, size;
+
+    assert_non_null(tb);
+    assert_non_null(lr);
+    assert_int_equal(am_tablebuild_add_source(tb, lr, &sink, &err), 0);
+    assert_int_equal(am_tablebuild_resolve(tb, order, &sink, &err), 0);
+    r = am_tablebuild_records(tb, &n);
+    if (order == AM_ORDER_KEY && o->dups != AM_DUP_KEEP_ALL)
+        for (i = 1; i < n; i++)
+            assert_true(am_record_keycmp(&r[i - 1], &r[i]) < 0);
+    if (sort)
+        assert_int_equal(am_record_sort_keys(r, n, &err), 0);
+    size = 2 * strlen(src) + 64;
+    *records = malloc(size);
+    assert_non_null(*records);
+    records_text(tb, *records, size);
+    *msgs = c.msgs != NULL ? c.msgs : strdup("");
+    am_tablebuild_free(tb);
+    am_lines_close(lr);
+}
+
+/* Resolving in key order (for btree and lmdb) keeps the same records and
+ * gives the same warnings, in the same order, as in input order. */
+static void
+key_order_resolve(void **state)
+{
+    static const int policies[] = { AM_DUP_FIRST_WARN, AM_DUP_FIRST,
+                                    AM_DUP_LAST, AM_DUP_KEEP_ALL };
+    struct am_tablebuild_opts o = { .fold = 1, .utf8 = 1, .nul = 1 };
+    size_t cap = 400000, len = 0, i, p;
+    char *src = malloc(cap);
+    unsigned x = 12345;
+
+    (void) state;
+    assert_non_null(src);
+    /* 5000 lines over 700 keys in varying case: runs of two to many
+     * entries per key, scattered through the file. */
+    for (i = 0; i < 5000; i++) {
+        unsigned k, v;
+
+        x = x * 1103515245u + 12345u;
+        k = (x >> 8) % 700;
+        v = (x >> 4) & 15;
+        len += (size_t) snprintf(src + len, cap - len, "%s%u.Example value%zu\n",
+                                 v & 1 ? "HOST" : "host", k, i);
+        if (i % 97 == 0)
+            len += (size_t) snprintf(src + len, cap - len, "bad\xff key\n");
+    }
+    for (p = 0; p < sizeof(policies) / sizeof(policies[0]); p++) {
+        char *rec_in, *msg_in, *rec_key, *msg_key;
+
+        o.dups = policies[p];
+        resolve_text(src, &o, AM_ORDER_INPUT, o.dups != AM_DUP_KEEP_ALL,
+                     &rec_in, &msg_in);
+        resolve_text(src, &o, AM_ORDER_KEY, 0, &rec_key, &msg_key);
+        if (o.dups == AM_DUP_KEEP_ALL)
+            assert_string_equal(rec_in, rec_key);   /* untouched */
+        else if (strcmp(rec_in, rec_key) != 0)
+            fail_msg("policy %d: records differ", policies[p]);
+        if (strcmp(msg_in, msg_key) != 0)
+            fail_msg("policy %d: warnings differ:\n%.300s\n--\n%.300s",
+                     policies[p], msg_in, msg_key);
+        if (o.dups == AM_DUP_FIRST_WARN)
+            assert_non_null(strstr(msg_in, "duplicate-key"));
+        free(rec_in);
+        free(msg_in);
+        free(rec_key);
+        free(msg_key);
+    }
+    free(src);
+}
+
 static void
 write_and_read_back(void **state)
 {
@@ -201,8 +317,12 @@ write_and_read_back(void **state)
         const char *val;
         size_t vlen;
         am_lines *lr;
-        am_tablebuild *tb = build("One.Example 1\ntwo.example 2\nONE.example x\n",
-                                  &o, &lr, NULL);
+        /* Key order where the store writes in key order, as compile does:
+         * the write then takes the records as they are. */
+        int order = am_store_key_order(types[i]) ? AM_ORDER_KEY : AM_ORDER_INPUT;
+        am_tablebuild *tb = build_in("One.Example 1\ntwo.example 2\n"
+                                     "ONE.example x\nb 3\n", &o, order, &lr,
+                                     NULL);
         am_store *s;
 
         snprintf(path, sizeof(path), "wr_%s", am_store_type_name(types[i]));
@@ -234,7 +354,7 @@ write_and_read_back(void **state)
             assert_non_null(tb);
             assert_int_equal(am_tablebuild_add_store(tb, s, &err), 0);
             assert_int_equal(am_tablebuild_add_source(tb, lr2, &sink, &err), 0);
-            assert_int_equal(am_tablebuild_resolve(tb, &sink, &err), 0);
+            assert_int_equal(am_tablebuild_resolve(tb, order, &sink, &err), 0);
             records_text(tb, got, sizeof(got));
             if (strstr(got, last ? "one.example=NEW" : "one.example=1") == NULL
                 || strstr(got, "three.example=3") == NULL
@@ -295,6 +415,18 @@ limits_and_aborts(void **state)
         fail_msg("%s", err.msg);
     am_tablebuild_free(tb);
     am_lines_close(lr);
+    /* Several offenders, records in key order: still reported by line. */
+    memset(src, 'z', 600);
+    strcpy(src + 600, " 1\nm.example M\n");       /* 615 bytes */
+    memset(src + 615, 'b', 600);
+    strcpy(src + 1215, " 3\n");
+    c.text[0] = '\0';
+    tb = build_in(src, &o, AM_ORDER_KEY, &lr, &sink);
+    memset(&err, 0, sizeof(err));
+    assert_int_equal(am_tablebuild_check(tb, AM_STORE_LMDB, &sink, &err), AM_ERR_LIMIT);
+    assert_string_equal(c.text, "1 key-too-long|3 key-too-long|");
+    am_tablebuild_free(tb);
+    am_lines_close(lr);
 
     /* A builder freed without writing leaves nothing either. */
     tb = build("a b\n", &o, &lr, NULL);
@@ -314,6 +446,7 @@ main(void)
         cmocka_unit_test(folding_and_nul),
         cmocka_unit_test(skipped_lines),
         cmocka_unit_test(duplicate_policies),
+        cmocka_unit_test(key_order_resolve),
         cmocka_unit_test(write_and_read_back),
         cmocka_unit_test(limits_and_aborts),
     };

@@ -3,7 +3,9 @@
  * check` does, for a check kind chosen by the first byte), expand networks
  * into Postfix keys, check LMDB's key limit.
  *
- * The input is the source.  After resolving, keys are unique; after
+ * The input is the source.  Resolving in key order (as for btree and
+ * lmdb) keeps the records and findings of resolving in input order.
+ * After resolving, keys are unique; after
  * expansion they still are, and none is empty.  And the expansion keeps
  * its promise: for the first and last address of every IPv4 network key
  * and their neighbours, Postfix's search over the expanded keys (exact
@@ -125,6 +127,82 @@ check_expansion(const struct am_record *src, size_t n, am_tablebuild *tb)
     am_addrkeys_free(k);
 }
 
+/* Every finding, in order, folded into one number. */
+static void
+hash_diag(void *ctx, const struct am_diag *d)
+{
+    uint64_t *h = ctx;
+    const char *p;
+
+    *h = (*h ^ d->loc.line) * 1099511628211ULL;
+    for (p = d->msg; *p != '\0'; p++)
+        *h = (*h ^ (unsigned char) *p) * 1099511628211ULL;
+}
+
+/* One resolve of the source in the given order: the builder (NULL when
+ * it could not be built) and the hash of its findings. */
+static am_tablebuild *
+resolve_source(const uint8_t *data, size_t size,
+               const struct am_tablebuild_opts *opts, int order, uint64_t *h,
+               am_lines **lr)
+{
+    struct am_diag_sink diags = { hash_diag, h, { 0, 0, 0 } };
+    struct am_error err;
+    am_tablebuild *tb;
+
+    *h = 1469598103934665603ULL;
+    if ((*lr = am_lines_open_mem("fuzz", (const char *) data, size, &err)) == NULL)
+        return NULL;
+    if ((tb = am_tablebuild_new(opts, &err)) == NULL
+        || am_tablebuild_add_source(tb, *lr, &diags, &err) < 0
+        || am_tablebuild_resolve(tb, order, &diags, &err) < 0) {
+        am_tablebuild_free(tb);
+        am_lines_close(*lr);
+        *lr = NULL;
+        return NULL;
+    }
+    return tb;
+}
+
+/* Resolving in key order (btree, lmdb) keeps the records input order
+ * keeps, sorted, with the same findings in the same order. */
+static void
+check_key_order(const uint8_t *data, size_t size, int dups)
+{
+    struct am_tablebuild_opts opts = { 0 };
+    struct am_error err;
+    am_tablebuild *in, *key;
+    am_lines *lr_in, *lr_key;
+    struct am_record *a, *b;
+    uint64_t h_in, h_key;
+    size_t na, nb, i;
+
+    opts.fold = 1;
+    opts.utf8 = size > 0 && (data[0] & 1);
+    opts.nul = 1;
+    opts.dups = dups;
+    in = resolve_source(data, size, &opts, AM_ORDER_INPUT, &h_in, &lr_in);
+    key = resolve_source(data, size, &opts, AM_ORDER_KEY, &h_key, &lr_key);
+    if (in != NULL && key != NULL) {
+        fuzz_assert(h_in == h_key);
+        a = am_tablebuild_records(in, &na);
+        b = am_tablebuild_records(key, &nb);
+        fuzz_assert(na == nb);
+        if (am_record_sort_keys(a, na, &err) == 0)
+            for (i = 0; i < na; i++) {
+                fuzz_assert(i == 0 || am_record_keycmp(&b[i - 1], &b[i]) < 0);
+                fuzz_assert(a[i].klen == b[i].klen && a[i].vlen == b[i].vlen
+                            && a[i].line == b[i].line
+                            && memcmp(a[i].key, b[i].key, a[i].klen) == 0
+                            && memcmp(a[i].val, b[i].val, a[i].vlen) == 0);
+            }
+    }
+    am_tablebuild_free(in);
+    am_tablebuild_free(key);
+    am_lines_close(lr_in);
+    am_lines_close(lr_key);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -137,6 +215,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size_t n = 0;
     int rc;
 
+    check_key_order(data, size, AM_DUP_FIRST_WARN);
+    check_key_order(data, size, AM_DUP_LAST);
     opts.fold = 1;
     opts.utf8 = size > 0 && (data[0] & 1);
     opts.nul = 1;
@@ -148,7 +228,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     }
     if (am_tablebuild_add_source(tb, lr, &diags, &err) < 0
-        || am_tablebuild_resolve(tb, &diags, &err) < 0)
+        || am_tablebuild_resolve(tb, AM_ORDER_INPUT, &diags, &err) < 0)
         goto out;
     check_unique(tb);
     {
