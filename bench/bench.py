@@ -25,6 +25,7 @@ LOADGEN = os.path.join(BUILD, "bench", "loadgen")
 ENGINE = os.path.join(BUILD, "bench", "bench_engine")
 NETINDEX = os.path.join(BUILD, "bench", "bench_netindex")
 LMDBLOAD = os.path.join(BUILD, "bench", "lmdb_load")
+NULLSRV = os.path.join(BUILD, "bench", "null_server")
 GEN = [sys.executable, os.path.join(SRC, "bench", "gen.py")]
 RESULTS = os.path.abspath(os.environ.get("BENCH_RESULTS")
                           or os.path.join(SRC, "bench", "results"))
@@ -463,6 +464,8 @@ def bench_server(work, conf):
                  % (P["server_secs"], P["server_warm"]))
     note_command("server", "reload: accessmap compile -c CONF lmdb:TABLE in "
                  "a loop during the run")
+    note_command("server", "null_server PORT  (answers every request "
+                 "without a lookup: the ceiling of any server here)")
     servers = {}
     try:
         if have_redis:
@@ -505,6 +508,13 @@ def bench_server(work, conf):
                 if not wait_port(port, proc):
                     raise RuntimeError("accessmap serve (%s) did not start"
                                        % proto)
+        port = free_port()
+        proc = subprocess.Popen([NULLSRV, str(port)],
+                                stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
+        servers["null"] = (proc, port)
+        if not wait_port(port, proc):
+            raise RuntimeError("null_server did not start")
         cases = []
         for c in P["server_conns"]:
             cases.append((c, 1, 0))
@@ -520,13 +530,15 @@ def bench_server(work, conf):
                         plan.append(("accessmap", "socketmap", 0))
                 if "redis" in servers:
                     plan.append(("redis", "redis", 0))
+                plan.append(("null", "null", 0))
                 if rep % 2:
                     plan.reverse()
                 for name, proto, reload in plan:
                     if reload and (idle or conns == 1 and depth > 1):
                         continue
                     rl = Reloader(conf, "lmdb:" + src) if reload else None
-                    r = run_loadgen(proto, servers[proto][1], keys, conns,
+                    r = run_loadgen("tcp" if proto == "null" else proto,
+                                    servers[proto][1], keys, conns,
                                     depth, idle,
                                     "client" if proto == "socketmap"
                                     else None)
@@ -557,7 +569,7 @@ def loadavg():
 
 def main():
     global COMMANDS
-    for prog in (AM, LOADGEN, ENGINE, NETINDEX, LMDBLOAD):
+    for prog in (AM, LOADGEN, ENGINE, NETINDEX, LMDBLOAD, NULLSRV):
         if not os.access(prog, os.X_OK):
             sys.exit("bench: %s not built (make bench-progs)" % prog)
     os.makedirs(RESULTS, exist_ok=True)

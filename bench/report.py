@@ -371,16 +371,23 @@ def main():
               "served table in a loop during the run (reloads counted).  "
               "Latency in microseconds.  The load generator shares the "
               "two cores with the server, so neither gets a core of its "
-              "own.", ""]
+              "own.  null is bench/null_server: one epoll loop that "
+              "answers every tcp_table request without reading it, the "
+              "most any server that receives and answers each request can "
+              "do on this machine; accessmap's rate as a share of it shows "
+              "what its own work costs.", ""]
         L += ["Status: " + "; ".join(status), ""]
         if rows:
             g = group(rows, "server", "proto", "conns", "depth", "idle",
                       "reload")
             redis = {(k[2], k[3], k[4]): v for k, v in g.items()
                      if k[0] == "redis"}
+            null = {(k[2], k[3], k[4]): v for k, v in g.items()
+                    if k[0] == "null"}
             out_rows = []
             for k, rs in g.items():
                 ref = redis.get((k[2], k[3], k[4]))
+                top = null.get((k[2], k[3], k[4]))
                 out_rows.append(list(k) + [
                     span(col(rs, "rps"), "%.0f"),
                     span(col(rs, "p50_us"), "%.0f"),
@@ -389,11 +396,13 @@ def main():
                     sum(int(r["errors"]) for r in rs),
                     sum(int(r["reloads"]) for r in rs),
                     ratio(col(rs, "rps"), col(ref, "rps"))
-                    if ref and k[0] != "redis" else "-"])
+                    if ref and k[0] not in ("redis", "null") else "-",
+                    ratio(col(rs, "rps"), col(top, "rps"))
+                    if top and k[0] != "null" else "-"])
             table(L, ["server", "protocol", "conns", "depth", "idle",
                       "reload", "requests/s", "p50 us", "p99 us",
-                      "p999 us", "errors", "reloads", "rps ratio vs redis"],
-                  out_rows)
+                      "p999 us", "errors", "reloads", "rps ratio vs redis",
+                      "share of null"], out_rows)
             data = {}
             for k, rs in g.items():
                 if k[3] != "1" or k[4] != "0" or k[5] != "0":
