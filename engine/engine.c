@@ -275,12 +275,12 @@ network_turn(struct walk *w, const struct am_probe *p, struct am_error *err)
     return take_hit(w, &w->net_probe, &w->net_res, err);
 }
 
-/* Walk the probes that keep() accepts (all when NULL) over every table;
+/* Walk the probes over every table;
  * see engine.h for how hits combine.  With a trace, keep probing after the
  * decision to show what it shadows. */
 static int
-run_search(am_engine *e, int (*keep)(const struct am_probe *),
-           struct am_answer *ans, am_trace *trace, struct am_error *err)
+run_search(am_engine *e, struct am_answer *ans, am_trace *trace,
+           struct am_error *err)
 {
     struct am_table_result res;
     size_t i, nprobes = am_search_count(e->search);
@@ -300,14 +300,11 @@ run_search(am_engine *e, int (*keep)(const struct am_probe *),
         for (i = 0; i < nprobes; i++) {
             const struct am_probe *p = am_search_probe(e->search, i);
 
-            if (keep == NULL || keep(p))
-                am_table_prefetch(tab, p->key, p->len);
+            am_table_prefetch(tab, p->key, p->len);
         }
         for (i = 0; i < nprobes && (!w.hit || trace != NULL); i++) {
             const struct am_probe *p = am_search_probe(e->search, i);
 
-            if (keep != NULL && !keep(p))
-                continue;
             if (p->fixed_only && !am_table_is_fixed(tab)) {
                 if ((rc = trace_step(trace, w.table, p, AM_TRACE_SKIPPED, NULL, NULL, err)) < 0)
                     return rc;
@@ -356,27 +353,14 @@ am_engine_query(am_engine *e, const struct am_search_input *in,
         am_trace_reset(trace);
     if ((rc = am_search_build(e->search, e->kind, in, &e->conf, err)) < 0)
         return rc;
-    return run_search(e, NULL, ans, trace, err);
-}
-
-static int
-keep_address_steps(const struct am_probe *p)
-{
-    return p->step == AM_STEP_ADDRESS || p->step == AM_STEP_NETWORK;
-}
-
-static int
-keep_name_steps(const struct am_probe *p)
-{
-    return p->step == AM_STEP_HOSTNAME || p->step == AM_STEP_PARENT;
+    return run_search(e, ans, trace, err);
 }
 
 int
 am_engine_lookup(am_engine *e, const char *key, size_t klen,
                  struct am_answer *ans, struct am_error *err)
 {
-    struct am_search_input in = { NULL, NULL };
-    int (*keep)(const struct am_probe *) = NULL;
+    struct am_search_input in = { NULL, NULL, AM_SEARCH_BOTH };
     struct am_addr addr;
     char small[256], *text = small;
     int rc;
@@ -392,16 +376,16 @@ am_engine_lookup(am_engine *e, const char *key, size_t klen,
         /* smtpd sends the client's name and its address as two requests:
          * search each the way check_namadr_access() would. */
         if (am_addr_parse(text, klen, &addr)) {
-            keep = keep_address_steps;
+            in.half = AM_SEARCH_ADDRESS_HALF;
         } else {
             in.text = "0.0.0.0";
             in.hostname = text;
-            keep = keep_name_steps;
+            in.half = AM_SEARCH_NAME_HALF;
         }
     }
     rc = am_search_build(e->search, e->kind, &in, &e->conf, err);
     if (rc >= 0)
-        rc = run_search(e, keep, ans, NULL, err);
+        rc = run_search(e, ans, NULL, err);
     else if (rc == AM_ERR_SYNTAX)
         rc = 0;                 /* not a key this check can look up */
     if (text != small)

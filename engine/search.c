@@ -145,9 +145,11 @@ add_probe(am_search *s, const char *key, size_t len, int fixed_only,
         s->cap = ncap;
     }
     s->offs[s->count] = s->keys.len;
-    if ((rc = am_buf_append(&s->keys, key, len, err)) < 0
-        || (rc = am_buf_putc(&s->keys, '\0', err)) < 0)
+    if ((rc = am_buf_reserve(&s->keys, len + 1, err)) < 0)
         return rc;
+    memcpy(s->keys.data + s->keys.len, key, len);
+    s->keys.len += len;
+    s->keys.data[s->keys.len++] = '\0';
     s->probes[s->count] = (struct am_probe){ NULL, len, fixed_only, step,
                                              quoted };
     s->count++;
@@ -399,8 +401,11 @@ build_client(am_search *s, int check, const struct am_search_input *in,
         return rc;
     /* check_namadr_access(): the name search, then the address search;
      * both start with a lookup in every table. */
-    if ((rc = search_domain(s, name, conf->parent_style, err)) < 0)
+    if (in->half != AM_SEARCH_ADDRESS_HALF
+        && (rc = search_domain(s, name, conf->parent_style, err)) < 0)
         return rc;
+    if (in->half == AM_SEARCH_NAME_HALF)
+        return 0;
     return search_addr(s, addr, err);
 }
 

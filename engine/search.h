@@ -56,10 +56,19 @@ struct am_probe {
  * the address as in MAIL FROM / RCPT TO, with or without <> (sender,
  * recipient; empty or "<>" is the null sender), the key (exact).
  * hostname is the client's verified name (client) or its unverified reverse
- * name (reverse_client); NULL means "unknown". */
+ * name (reverse_client); NULL means "unknown".  half narrows a client check
+ * to its name or its address search, which is what a table behind tcp: or
+ * socketmap: receives in one request (0: both, as smtpd runs them). */
+enum am_search_half {
+    AM_SEARCH_BOTH = 0,
+    AM_SEARCH_NAME_HALF,
+    AM_SEARCH_ADDRESS_HALF,
+};
+
 struct am_search_input {
     const char *text;
     const char *hostname;
+    int half;                   /* enum am_search_half */
 };
 
 #define AM_SEARCH_INPUT_MAX 4096    /* longest text or hostname accepted */

@@ -242,10 +242,13 @@ am_table_get(am_table *t, const char *key, size_t klen,
     const struct am_record *rec;
     const char *k = key;
     size_t kl = klen;
-    int rc;
+    int rc, plain;
 
     memset(res, 0, sizeof(*res));
-    if (t->utf8 && !am_utf8_is_ascii(key, klen) && !am_utf8_valid(key, klen)) {
+    /* Most keys are ASCII without capitals: nothing to check or fold. */
+    plain = !am_fold_changes(key, klen);
+    if (!plain && t->utf8 && !am_utf8_is_ascii(key, klen)
+        && !am_utf8_valid(key, klen)) {
         am_diag_emit(t->diags, AM_DIAG_WARNING, NULL, "bad-utf8-key",
                      "%s: key is not valid UTF-8; treated as not found",
                      t->name);
@@ -275,7 +278,7 @@ am_table_get(am_table *t, const char *key, size_t klen,
         res->loc.line = rec->line;
         return 1;
     }
-    if (t->fold && am_fold_changes(key, klen)
+    if (t->fold && !plain
         && (rc = am_fold_key(t->folder, key, klen, &k, &kl, err)) < 0)
         return rc;
     if (t->map != NULL) {

@@ -175,7 +175,7 @@ query_check(const struct check_args *ca, char **specs, int nspecs,
             const char *config_dir, const struct am_table_opts *to)
 {
     struct am_engine_opts eo = { 0 };
-    struct am_search_input in = { NULL, NULL };
+    struct am_search_input in = { NULL, NULL, AM_SEARCH_BOTH };
     struct explain_input x;
     struct am_answer ans;
     struct am_error err;

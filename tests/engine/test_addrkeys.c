@@ -137,7 +137,7 @@ test_engine_paths_agree(void **state)
     e = am_engine_open(specs, 1, &opts, &err);
     assert_non_null(e);
     for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        struct am_search_input in = { cases[i][0], NULL };
+        struct am_search_input in = { cases[i][0], NULL, AM_SEARCH_BOTH };
         int rc = am_engine_query(e, &in, &ans, NULL, &err);
 
         if (cases[i][1] == NULL) {

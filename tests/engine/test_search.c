@@ -343,7 +343,7 @@ search_cases(void **state)
     assert_non_null(s);
     for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         const struct search_case *c = &cases[i];
-        struct am_search_input in = { c->text, c->hostname };
+        struct am_search_input in = { c->text, c->hostname, AM_SEARCH_BOTH };
 
         apply_conf(&conf, c->conf, store);
         rc = am_search_build(s, c->check, &in, &conf, &err);
@@ -368,6 +368,39 @@ search_cases(void **state)
     am_search_free(s);
 }
 
+/* A client check narrowed to one half searches only the name or only the
+ * address, in the same order as the whole check. */
+static void
+client_halves(void **state)
+{
+    static const char *const name_keys[] = { "mail.example.com",
+        "example.com", "com" };
+    static const char *const addr_keys[] = { "192.0.2.10", "192.0.2",
+        "192.0", "192" };
+    struct am_search_input in = { "192.0.2.10", "mail.example.com",
+                                  AM_SEARCH_BOTH };
+    struct am_error err;
+    am_search *s = am_search_new(&err);
+    size_t i;
+
+    (void) state;
+    assert_int_equal(am_search_build(s, AM_CHECK_CLIENT, &in, NULL, &err), 7);
+    in.half = AM_SEARCH_NAME_HALF;
+    assert_int_equal(am_search_build(s, AM_CHECK_CLIENT, &in, NULL, &err), 3);
+    for (i = 0; i < 3; i++)
+        assert_string_equal(am_search_probe(s, i)->key, name_keys[i]);
+    in.half = AM_SEARCH_ADDRESS_HALF;
+    assert_int_equal(am_search_build(s, AM_CHECK_CLIENT, &in, NULL, &err), 4);
+    for (i = 0; i < 4; i++) {
+        assert_string_equal(am_search_probe(s, i)->key, addr_keys[i]);
+        assert_int_equal(am_search_probe(s, i)->step,
+                         i == 0 ? AM_STEP_ADDRESS : AM_STEP_NETWORK);
+    }
+    /* The client is the whole client either way. */
+    assert_string_equal(am_search_subject(s), "192.0.2.10");
+    am_search_free(s);
+}
+
 /* Steps and quoting flags say what each probe stands for. */
 static void
 probe_steps(void **state)
@@ -378,7 +411,7 @@ probe_steps(void **state)
         AM_STEP_MAIL_LOCAL, AM_STEP_MAIL_LOCAL, AM_STEP_MAIL_LOCAL_NOEXT,
         AM_STEP_MAIL_LOCAL_NOEXT,
     };
-    struct am_search_input in = { "\"a b+c\"@x.example", NULL };
+    struct am_search_input in = { "\"a b+c\"@x.example", NULL, AM_SEARCH_BOTH };
     struct am_check_conf conf;
     struct am_error err;
     am_search *s = am_search_new(&err);
@@ -414,7 +447,7 @@ static void
 limits_and_bad_input(void **state)
 {
     static char big[AM_SEARCH_INPUT_MAX + 2];
-    struct am_search_input in = { big, NULL };
+    struct am_search_input in = { big, NULL, AM_SEARCH_BOTH };
     struct am_error err;
     am_search *s = am_search_new(&err);
 
@@ -442,7 +475,7 @@ static void
 long_names(void **state)
 {
     char name[AM_SEARCH_INPUT_MAX];
-    struct am_search_input in = { name, NULL };
+    struct am_search_input in = { name, NULL, AM_SEARCH_BOTH };
     struct am_error err;
     am_search *s = am_search_new(&err);
     size_t i, n = 0;
@@ -467,6 +500,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(search_cases),
         cmocka_unit_test(probe_steps),
+        cmocka_unit_test(client_halves),
         cmocka_unit_test(limits_and_bad_input),
         cmocka_unit_test(long_names),
     };

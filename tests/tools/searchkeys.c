@@ -21,7 +21,7 @@ int
 main(int argc, char **argv)
 {
     struct am_check_conf conf;
-    struct am_search_input in = { NULL, NULL };
+    struct am_search_input in = { NULL, NULL, AM_SEARCH_BOTH };
     struct am_error err;
     const char *dir = NULL;
     am_pfconf *pf = NULL;
