@@ -148,7 +148,17 @@ am_tcptable_quote(const char *text, size_t tlen, char *out, size_t outsz,
 
     while (i < tlen) {
         const unsigned char *p = (const unsigned char *)text + i;
-        size_t seq = utf8_seqlen(p[0]), need = 0, j;
+        size_t seq, need = 0, j;
+
+        /* The common case, a byte that stands for itself, first. */
+        if (!needs_quote(p[0])) {
+            if (k == outsz)
+                break;
+            out[k++] = (char)p[0];
+            i++;
+            continue;
+        }
+        seq = utf8_seqlen(p[0]);
 
         if (seq > tlen - i)
             seq = 1;

@@ -31,27 +31,29 @@
 static int
 parse_ipv4(const char *p, const char *end, unsigned char *out)
 {
-    unsigned octets = 0, v = 0, digits = 0;
+    unsigned octet, v, d;
 
-    for (; p < end; p++) {
-        if (*p >= '0' && *p <= '9') {
-            if (digits > 0 && v == 0)
-                return 0;           /* a leading zero */
-            v = v * 10 + (unsigned) (*p - '0');
-            if (v > 255)
-                return 0;
-            digits++;
-        } else if (*p == '.' && digits > 0 && octets < 3) {
-            out[octets++] = (unsigned char) v;
-            v = digits = 0;
-        } else {
+    for (octet = 0; octet < 4; octet++) {
+        if (octet > 0 && (p == end || *p++ != '.'))
             return 0;
+        if (p == end || (v = (unsigned) (unsigned char) *p - '0') > 9)
+            return 0;
+        p++;
+        if (p < end && (d = (unsigned) (unsigned char) *p - '0') <= 9) {
+            if (v == 0)
+                return 0;       /* a leading zero */
+            v = v * 10 + d;
+            p++;
+            if (p < end && (d = (unsigned) (unsigned char) *p - '0') <= 9) {
+                v = v * 10 + d;
+                p++;
+                if (v > 255)
+                    return 0;
+            }
         }
+        out[octet] = (unsigned char) v;
     }
-    if (digits == 0 || octets != 3)
-        return 0;
-    out[3] = (unsigned char) v;
-    return 1;
+    return p == end;
 }
 
 /* Hex digit values, and 16 for anything else: one load per character
