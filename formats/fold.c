@@ -91,8 +91,19 @@ fold_icu(am_fold *f, const char *in, size_t len, struct am_error *err)
 int
 am_fold_changes(const char *in, size_t len)
 {
+    const uint64_t ones = 0x0101010101010101ULL, high = ones << 7;
     const unsigned char *p = (const unsigned char *) in, *end = p + len;
+    uint64_t w;
 
+    /* Eight bytes at a time: any with the high bit, or (all being below
+     * 0x80, so no carry crosses a byte) any in 'A'..'Z'. */
+    for (; end - p >= 8; p += 8) {
+        memcpy(&w, p, 8);
+        if ((w & high)
+            || ((w + ones * (0x80 - 'A')) & ~(w + ones * (0x7f - 'Z'))
+                & high))
+            return 1;
+    }
     for (; p < end; p++)
         if (*p >= 0x80 || (*p >= 'A' && *p <= 'Z'))
             return 1;

@@ -41,8 +41,19 @@ hash_key(const char *key, size_t len)
         h ^= h >> 29;
     }
     if (len > 0) {
-        w = 0;
-        memcpy(&w, key, len);
+        /* The last 1-7 bytes without a call to memcpy: two overlapping
+         * 4-byte reads, or first, middle and last byte. */
+        const unsigned char *t = (const unsigned char *) key;
+        uint32_t a, b;
+
+        if (len >= 4) {
+            memcpy(&a, t, 4);
+            memcpy(&b, t + len - 4, 4);
+            w = (uint64_t) a << 32 | b;
+        } else {
+            w = (uint64_t) t[0] << 16 | (uint64_t) t[len / 2] << 8
+                | t[len - 1];
+        }
         h = (h ^ w) * k;
         h ^= h >> 29;
     }

@@ -91,6 +91,39 @@ utf8_validity(void **state)
             fail_msg("case %zu: want %d", i, utf8_cases[i].want);
 }
 
+/* am_fold_changes() says 1 exactly when a byte is a capital letter or
+ * not ASCII, at every length and alignment. */
+static void
+fold_changes_spots_capitals_and_high_bytes(void **state)
+{
+    static const char pool[] = "az09.-@AZ[`{@\x7f\x80\xc3\xff";
+    uint32_t x = 2463534242u;
+    char buf[40];
+    size_t i, j, len, off;
+    int want;
+
+    (void) state;
+    for (i = 0; i < 200000; i++) {
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        len = x % 33;
+        off = (x >> 8) % 7;
+        want = 0;
+        for (j = 0; j < len; j++) {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            /* Mostly lower case, so that the answer is often 0. */
+            buf[off + j] = x % 8 ? "abcz09.-"[x % 8]
+                : pool[(x >> 3) % (sizeof(pool) - 1)];
+            want |= (unsigned char) buf[off + j] >= 0x80
+                || (buf[off + j] >= 'A' && buf[off + j] <= 'Z');
+        }
+        assert_int_equal(am_fold_changes(buf + off, len), want);
+    }
+}
+
 int
 main(void)
 {
@@ -98,6 +131,7 @@ main(void)
         cmocka_unit_test(folding),
         cmocka_unit_test(invalid_utf8_is_rejected_in_utf8_mode),
         cmocka_unit_test(utf8_validity),
+        cmocka_unit_test(fold_changes_spots_capitals_and_high_bytes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
