@@ -408,6 +408,27 @@ def run_loadgen(proto, port, keys, conns, depth, idle, mapname=None):
     return r.stdout.split()
 
 
+def run_redis_benchmark(port, conns, depth):
+    """Redis GET as Redis's own tool measures it; a row in loadgen's
+    columns from seconds on ("-" where redis-benchmark reports nothing)."""
+    secs = float(P["server_secs"])
+    n = int(secs * (15000 if conns == 1 else 60000) * depth)
+    r = subprocess.run(["redis-benchmark", "-p", str(port), "-t", "get",
+                        "-c", str(conns), "-P", str(depth), "-n", str(n),
+                        "-r", "100000", "--csv"],
+                       stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                       text=True)
+    for line in r.stdout.splitlines():
+        f = [x.strip('"') for x in line.split(",")]
+        if len(f) >= 8 and f[0] == "GET":
+            rps = float(f[1])
+            return ["%.2f" % (n / rps), n, "%.0f" % rps, "-", "-", 0,
+                    "%.1f" % (float(f[4]) * 1000),
+                    "%.1f" % (float(f[6]) * 1000), "-",
+                    "%.1f" % (float(f[7]) * 1000)]
+    return None
+
+
 class Reloader:
     """Recompile the served table in a loop while the load runs."""
 
@@ -444,6 +465,7 @@ def bench_server(work, conf):
     keys = gen(["keys", "addr", n, 100000, SEED], os.path.join(work, "sk"))
     have_am = server_available()
     have_redis = shutil.which("redis-server") is not None
+    have_rbench = shutil.which("redis-benchmark") is not None
     with open(status, "w") as f:
         f.write("accessmap serve: %s\nredis-server: %s\n" % (
             "built" if have_am else "server not built",
@@ -464,6 +486,10 @@ def bench_server(work, conf):
                  % (P["server_secs"], P["server_warm"]))
     note_command("server", "reload: accessmap compile -c CONF lmdb:TABLE in "
                  "a loop during the run")
+    note_command("server", "redis-benchmark -p PORT -t get -c CONNS "
+                 "-P DEPTH -n N -r 100000 --csv  (Redis's own client "
+                 "against the same redis-server, N sized for about %s s)"
+                 % P["server_secs"])
     note_command("server", "null_server PORT  (answers every request "
                  "without a lookup: the ceiling of any server here)")
     servers = {}
@@ -531,10 +557,24 @@ def bench_server(work, conf):
                 if "redis" in servers:
                     plan.append(("redis", "redis", 0))
                 plan.append(("null", "null", 0))
+                if "redis" in servers and idle == 0 and have_rbench:
+                    plan.append(("redis-benchmark", "redis", 0))
                 if rep % 2:
                     plan.reverse()
                 for name, proto, reload in plan:
                     if reload and (idle or conns == 1 and depth > 1):
+                        continue
+                    if name == "redis-benchmark":
+                        r = run_redis_benchmark(servers["redis"][1], conns,
+                                                depth)
+                        if r is None:
+                            log("redis-benchmark c=%d d=%d failed"
+                                % (conns, depth))
+                            continue
+                        out.row(name, proto, conns, depth, idle, reload,
+                                rep, *r, 0)
+                        log("server redis-benchmark c=%d d=%d: %s rps "
+                            "p99 %s us" % (conns, depth, r[2], r[7]))
                         continue
                     rl = Reloader(conf, "lmdb:" + src) if reload else None
                     r = run_loadgen("tcp" if proto == "null" else proto,

@@ -116,7 +116,9 @@ def group(rows, *keys):
 
 
 def col(rows, name, f=float):
-    return [f(r[name]) for r in rows]
+    """A column as numbers; "-" (no figure) becomes NaN for float."""
+    return [float("nan") if r[name] == "-" and f is float else f(r[name])
+            for r in rows]
 
 
 def gnuplot(script):
@@ -375,7 +377,14 @@ def main():
               "answers every tcp_table request without reading it, the "
               "most any server that receives and answers each request can "
               "do on this machine; accessmap's rate as a share of it shows "
-              "what its own work costs.", ""]
+              "what its own work costs.  redis-benchmark is Redis's own "
+              "client (`redis-benchmark -t get`, same connections and "
+              "pipeline depth) against the same redis-server: the figure "
+              "usually quoted for Redis GET.  It spends more per request "
+              "than bench/loadgen, so on two shared cores it leaves Redis "
+              "less CPU; `rps ratio vs redis` compares both servers under "
+              "the same client, `vs redis-benchmark` against that quoted "
+              "figure.", ""]
         L += ["Status: " + "; ".join(status), ""]
         if rows:
             g = group(rows, "server", "proto", "conns", "depth", "idle",
@@ -384,10 +393,14 @@ def main():
                      if k[0] == "redis"}
             null = {(k[2], k[3], k[4]): v for k, v in g.items()
                     if k[0] == "null"}
+            rbench = {(k[2], k[3], k[4]): v for k, v in g.items()
+                      if k[0] == "redis-benchmark"}
+            refs = ("redis", "null", "redis-benchmark")
             out_rows = []
             for k, rs in g.items():
                 ref = redis.get((k[2], k[3], k[4]))
                 top = null.get((k[2], k[3], k[4]))
+                rb = rbench.get((k[2], k[3], k[4]))
                 out_rows.append(list(k) + [
                     span(col(rs, "rps"), "%.0f"),
                     span(col(rs, "p50_us"), "%.0f"),
@@ -396,16 +409,19 @@ def main():
                     sum(int(r["errors"]) for r in rs),
                     sum(int(r["reloads"]) for r in rs),
                     ratio(col(rs, "rps"), col(ref, "rps"))
-                    if ref and k[0] not in ("redis", "null") else "-",
+                    if ref and k[0] not in refs else "-",
+                    ratio(col(rs, "rps"), col(rb, "rps"))
+                    if rb and k[0] not in refs else "-",
                     ratio(col(rs, "rps"), col(top, "rps"))
                     if top and k[0] != "null" else "-"])
             table(L, ["server", "protocol", "conns", "depth", "idle",
                       "reload", "requests/s", "p50 us", "p99 us",
                       "p999 us", "errors", "reloads", "rps ratio vs redis",
-                      "share of null"], out_rows)
+                      "vs redis-benchmark", "share of null"], out_rows)
             data = {}
             for k, rs in g.items():
-                if k[3] != "1" or k[4] != "0" or k[5] != "0":
+                if (k[3] != "1" or k[4] != "0" or k[5] != "0"
+                        or k[0] == "redis-benchmark"):
                     continue
                 data.setdefault("%s %s" % (k[0], k[1]), []).append(
                     (int(k[2]), med(col(rs, "p50_us")),
