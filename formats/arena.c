@@ -1,5 +1,6 @@
 /* arena.c - am_arena bump allocator; see arena.h. */
 #include "formats/arena.h"
+#include "formats/bigmem.h"
 
 #include <stdalign.h>
 #include <stdint.h>
@@ -65,7 +66,7 @@ am_arena_alloc(am_arena *a, size_t size)
     csize = a->next_size;
     while (csize < size)
         csize *= 2;
-    if ((c = malloc(sizeof(*c) + csize)) == NULL)
+    if ((c = am_bigmem_alloc(1, sizeof(*c) + csize)) == NULL)
         return NULL;
     c->size = csize;
     c->used = size;

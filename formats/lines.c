@@ -234,6 +234,19 @@ am_lines_offset(const am_lines *lr)
     return lr->pos;
 }
 
+size_t
+am_lines_left(const am_lines *lr)
+{
+    const char *p = lr->data + lr->pos, *end = lr->data + lr->size, *nl;
+    size_t n = p < end;
+
+    while (p < end && (nl = memchr(p, '\n', (size_t) (end - p))) != NULL) {
+        n += nl + 1 < end;
+        p = nl + 1;
+    }
+    return n;
+}
+
 void
 am_lines_close(am_lines *lr)
 {

@@ -45,6 +45,9 @@ const char *am_lines_name(const am_lines *lr);
 /* Size of the whole input in bytes, and bytes consumed so far (progress). */
 size_t am_lines_size(const am_lines *lr);
 size_t am_lines_offset(const am_lines *lr);
+/* Physical lines from the current position to the end (a bound on the
+ * entries still to come, for sizing arrays once). */
+size_t am_lines_left(const am_lines *lr);
 
 void am_lines_close(am_lines *lr);              /* accepts NULL */
 

@@ -6,6 +6,7 @@
  * whose first 8 bytes are equal.
  */
 #include "formats/record.h"
+#include "formats/bigmem.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -45,7 +46,7 @@ static int
 radix_sort(struct sortkey *sk, size_t n, int bits, struct am_error *err)
 {
     const unsigned width = 16;
-    struct sortkey *tmp = malloc(n * sizeof(*tmp));
+    struct sortkey *tmp = am_bigmem_alloc(n, sizeof(*tmp));
     size_t *count = malloc(sizeof(size_t) << width);
     int shift;
 
@@ -85,7 +86,7 @@ static void
 permute(struct am_record *recs, struct sortkey *sk, size_t n)
 {
     size_t i, j, k;
-    struct am_record tmp, *out = malloc(n * sizeof(*out));
+    struct am_record tmp, *out = am_bigmem_alloc(n, sizeof(*out));
 
     if (out != NULL) {
         for (i = 0; i < n; i++) {
@@ -247,7 +248,7 @@ sort_tail(const struct am_record *recs, struct sortkey *sk, size_t n,
             ;
         if (j - i < 2)
             continue;
-        if (tmp == NULL && (tmp = malloc(n * sizeof(*tmp))) == NULL)
+        if (tmp == NULL && (tmp = am_bigmem_alloc(n, sizeof(*tmp))) == NULL)
             return am_error_set(err, AM_ERR_NOMEM,
                                 "out of memory sorting %zu records", n);
         /* Short keys first, then the ones that go on, sorted deeper. */
@@ -284,7 +285,7 @@ am_record_sort_keys_from(struct am_record *recs, size_t n, uint32_t *from,
         ;
     if (i == n)
         return 0;               /* already in order (and stable) */
-    if ((sk = malloc(n * sizeof(*sk))) == NULL)
+    if ((sk = am_bigmem_alloc(n, sizeof(*sk))) == NULL)
         return am_error_set(err, AM_ERR_NOMEM,
                             "out of memory sorting %zu records", n);
     for (i = 0; i < n; i++)
@@ -310,7 +311,7 @@ am_record_sort_u32(struct am_record *recs, size_t n,
 
     if (n < 2)
         return 0;
-    if ((sk = malloc(n * sizeof(*sk))) == NULL)
+    if ((sk = am_bigmem_alloc(n, sizeof(*sk))) == NULL)
         return am_error_set(err, AM_ERR_NOMEM,
                             "out of memory sorting %zu records", n);
     for (i = 0; i < n; i++) {

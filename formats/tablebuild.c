@@ -1,10 +1,12 @@
 /* tablebuild.c - collecting and resolving table records; see tablebuild.h. */
 #include "formats/tablebuild.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "formats/arena.h"
+#include "formats/bigmem.h"
 #include "formats/fold.h"
 #include "formats/srctable.h"
 
@@ -80,7 +82,7 @@ new_record(am_tablebuild *tb, struct am_error *err)
     tb->key_ordered = 0;
     if (tb->n == tb->cap) {
         size_t ncap = tb->cap ? tb->cap * 2 : 1024;
-        if ((nr = realloc(tb->recs, ncap * sizeof(*nr))) == NULL) {
+        if ((nr = am_bigmem_realloc(tb->recs, ncap, sizeof(*nr))) == NULL) {
             am_error_set(err, AM_ERR_NOMEM, "out of memory");
             return NULL;
         }
@@ -88,6 +90,21 @@ new_record(am_tablebuild *tb, struct am_error *err)
         tb->cap = ncap;
     }
     return &tb->recs[tb->n++];
+}
+
+/* Room for n records in all, when it can be had: an array sized once is
+ * never copied while it grows (a failure here only defers to growth). */
+static void
+reserve(am_tablebuild *tb, size_t n)
+{
+    struct am_record *nr;
+
+    if (n <= tb->cap || n > SIZE_MAX / 2 / sizeof(*nr))
+        return;
+    if ((nr = am_bigmem_realloc(tb->recs, n, sizeof(*nr))) != NULL) {
+        tb->recs = nr;
+        tb->cap = n;
+    }
 }
 
 static int
@@ -113,7 +130,8 @@ add_entry(am_tablebuild *tb, const char *key, size_t klen, int key_stable,
         return rc;
     if ((src = source_index(tb, loc->file, err)) < 0)
         return src;
-    if (tb->opts.fold) {
+    /* A key that folds to itself (most) stays where it is, uncopied. */
+    if (tb->opts.fold && am_fold_changes(key, klen)) {
         if ((rc = am_fold_key(tb->fold, key, klen, &k, &kl, err)) < 0)
             return rc;
         key_stable = 0;
@@ -152,6 +170,7 @@ am_tablebuild_add_source(am_tablebuild *tb, am_lines *lr,
 
     if ((st = am_srctable_open(lr, tb->opts.utf8 ? AM_SRC_UTF8 : 0, err)) == NULL)
         return err ? err->code : AM_ERR_NOMEM;
+    reserve(tb, tb->n + am_lines_left(lr));
     while ((rc = am_srctable_next(st, &e, diags, err)) > 0) {
         if (tb->opts.progress != NULL && (tb->n & 0xffff) == 0)
             tb->opts.progress(tb->opts.progress_ctx, am_lines_offset(lr),
@@ -258,37 +277,63 @@ stored_key_hash(const struct am_record *r)
 
 #define DROPPED 0x8000          /* record flag private to resolve */
 
+/* A slot of resolve_by_hash's table: the record's index + 1 (0: empty) and
+ * 32 more bits of its key's hash, so that a probe compares keys (two cache
+ * misses away) only when the hashes agree. */
+struct key_slot {
+    uint32_t rec;
+    uint32_t tag;
+};
+
+#define HASH_AHEAD 8            /* records hashed and prefetched ahead */
+
 /* Input order: one pass with a hash table of the keys seen. */
 static int
 resolve_by_hash(am_tablebuild *tb, struct am_diag_sink *diags,
                 struct am_error *err)
 {
-    uint32_t *slot;
+    struct key_slot *slot;
+    uint64_t ahead[HASH_AHEAD];
     size_t nslots = 16, mask, i, j;
 
     while (nslots < tb->n * 2)
         nslots *= 2;
     mask = nslots - 1;
-    if ((slot = calloc(nslots, sizeof(*slot))) == NULL)
+    if ((slot = am_bigmem_alloc(nslots, sizeof(*slot))) == NULL)
         return am_error_set(err, AM_ERR_NOMEM, "out of memory");
+    memset(slot, 0, nslots * sizeof(*slot));
+    for (i = 0; i < tb->n && i < HASH_AHEAD; i++) {
+        ahead[i] = stored_key_hash(&tb->recs[i]);
+        __builtin_prefetch(&slot[ahead[i] & mask], 1);
+    }
     /* One pass in input order: the first record with a key owns its slot;
      * later ones are dropped, or (-r) replace it. */
     for (i = 0; i < tb->n; i++) {
         struct am_record *r = &tb->recs[i];
+        uint64_t h = ahead[i % HASH_AHEAD];
+        uint32_t tag = (uint32_t) (h >> 32);
 
-        for (j = stored_key_hash(r) & mask; slot[j] != 0; j = (j + 1) & mask)
-            if (am_record_keycmp(&tb->recs[slot[j] - 1], r) == 0)
+        if (i + HASH_AHEAD < tb->n) {
+            uint64_t next = stored_key_hash(&tb->recs[i + HASH_AHEAD]);
+
+            ahead[i % HASH_AHEAD] = next;
+            __builtin_prefetch(&slot[next & mask], 1);
+        }
+        for (j = h & mask; slot[j].rec != 0; j = (j + 1) & mask)
+            if (slot[j].tag == tag
+                && am_record_keycmp(&tb->recs[slot[j].rec - 1], r) == 0)
                 break;
-        if (slot[j] == 0) {
-            slot[j] = (uint32_t) i + 1;
+        if (slot[j].rec == 0) {
+            slot[j].rec = (uint32_t) i + 1;
+            slot[j].tag = tag;
             continue;
         }
         if (tb->opts.dups == AM_DUP_LAST) {
-            tb->recs[slot[j] - 1].flags |= DROPPED;
-            slot[j] = (uint32_t) i + 1;
+            tb->recs[slot[j].rec - 1].flags |= DROPPED;
+            slot[j].rec = (uint32_t) i + 1;
         } else {
             if (tb->opts.dups == AM_DUP_FIRST_WARN)
-                warn_duplicate(tb, &tb->recs[slot[j] - 1], r, diags);
+                warn_duplicate(tb, &tb->recs[slot[j].rec - 1], r, diags);
             r->flags |= DROPPED;
         }
     }

@@ -122,6 +122,42 @@ stability(void **state)
     am_lines_close(lr);
 }
 
+/* am_lines_left() counts the physical lines still to come, a last line
+ * without a newline included. */
+static void
+lines_left(void **state)
+{
+    static const struct { const char *in; size_t left; } left_cases[] = {
+        { "", 0 }, { "a", 1 }, { "a\n", 1 }, { "a\nb", 2 }, { "a\nb\n", 2 },
+        { "\n\n\n", 3 }, { "a\n  b\nc\n", 3 },
+    };
+    struct am_error err;
+    const char *text;
+    size_t i, n;
+    unsigned line;
+
+    (void) state;
+    for (i = 0; i < sizeof(left_cases) / sizeof(left_cases[0]); i++) {
+        am_lines *lr = am_lines_open_mem("t", left_cases[i].in,
+                                         strlen(left_cases[i].in), &err);
+
+        assert_non_null(lr);
+        if (am_lines_left(lr) != left_cases[i].left)
+            fail_msg("case %zu: %zu lines left, want %zu", i,
+                     am_lines_left(lr), left_cases[i].left);
+        am_lines_close(lr);
+    }
+    /* After a logical line of two physical ones, one is left. */
+    {
+        static const char in[] = "a b\n  c\nd e\n";
+        am_lines *lr = am_lines_open_mem("t", in, sizeof(in) - 1, &err);
+
+        assert_int_equal(am_lines_next(lr, &text, &n, &line, NULL, &err), 1);
+        assert_int_equal(am_lines_left(lr), 1);
+        am_lines_close(lr);
+    }
+}
+
 static void
 missing_file_is_an_error(void **state)
 {
@@ -140,6 +176,7 @@ main(void)
         cmocka_unit_test(logical_lines),
         cmocka_unit_test(nul_bytes_are_kept),
         cmocka_unit_test(stability),
+        cmocka_unit_test(lines_left),
         cmocka_unit_test(missing_file_is_an_error),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
