@@ -38,6 +38,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     host = memchr(text, '\0', size) + 1;
     in.text = text;
     in.hostname = host < text + size ? host : NULL;
+    /* The length picks which half of a client search runs (most inputs:
+     * both, as smtpd runs them). */
+    in.half = size % 4 == 1 ? AM_SEARCH_NAME_HALF
+        : size % 4 == 2 ? AM_SEARCH_ADDRESS_HALF : AM_SEARCH_BOTH;
     if ((s = am_search_new(&err)) == NULL) {
         free(text);
         return 0;
