@@ -16,8 +16,8 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
+#include "formats/bigmem.h"
 #include "formats/buf.h"
 
 /* A slot value is a node number, or (LEAF_FLAG) the first of the
@@ -100,31 +100,6 @@ struct tree {
     size_t nslots, capslots;
     unsigned depth;
 };
-
-/* Memory for a lookup array.  A big one is aligned to 2 MB and offered
- * to transparent huge pages: lookups touch it at random, and with 4 kB
- * pages most of them would also miss the TLB.  Freed with free(). */
-#define HUGE_PAGE ((size_t) 2 << 20)
-
-static void *
-alloc_array(size_t n, size_t size)
-{
-    size_t bytes;
-    void *p;
-
-    if (n > SIZE_MAX / size)
-        return NULL;
-    bytes = n * size;
-    if (bytes < 2 * HUGE_PAGE)
-        return malloc(bytes ? bytes : 1);
-    bytes = (bytes + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1);
-    if (posix_memalign(&p, HUGE_PAGE, bytes) != 0)
-        return NULL;
-#ifdef MADV_HUGEPAGE
-    (void) madvise(p, bytes, MADV_HUGEPAGE);
-#endif
-    return p;
-}
 
 static int
 fam_index(int family)
@@ -587,10 +562,11 @@ build_family(am_netindex *ix, const am_netindex_builder *b, int f)
     ix->nslot[f] = t.nslots;
     ix->depth[f] = t.depth;
     if (f == 0) {
-        if ((ix->seg4 = alloc_array(n + LEAF4, sizeof(*ix->seg4))) == NULL
+        if ((ix->seg4 = am_bigmem_alloc(n + LEAF4, sizeof(*ix->seg4))) == NULL
             || (ix->node4 = malloc((t.nnodes + 1) * sizeof(*ix->node4)))
-            == NULL || (ix->slot4 = alloc_array(t.nslots,
-                                                sizeof(*ix->slot4))) == NULL)
+            == NULL
+            || (ix->slot4 = am_bigmem_alloc(t.nslots, sizeof(*ix->slot4)))
+            == NULL)
             goto out;
         for (i = 0; i < n + LEAF4; i++) {
             ix->seg4[i].start = i < n ? (uint32_t) st[i].lo : UINT32_MAX;
@@ -608,8 +584,8 @@ build_family(am_netindex *ix, const am_netindex_builder *b, int f)
         if (t.nslots > 0)
             memcpy(ix->slot4, t.slots, t.nslots * sizeof(*t.slots));
     } else {
-        if ((ix->seg6 = alloc_array(n + LEAF6, sizeof(*ix->seg6))) == NULL
-            || (ix->slot6 = alloc_array(t.nslots, sizeof(*ix->slot6)))
+        if ((ix->seg6 = am_bigmem_alloc(n + LEAF6, sizeof(*ix->seg6))) == NULL
+            || (ix->slot6 = am_bigmem_alloc(t.nslots, sizeof(*ix->slot6)))
             == NULL)
             goto out;
         for (i = 0; i < n + LEAF6; i++) {

@@ -41,7 +41,15 @@ am_bigmem_alloc(size_t n, size_t size)
     if (size != 0 && n > SIZE_MAX / size)
         return NULL;
     bytes = n * size;
-    p = malloc(bytes != 0 ? bytes : 1);
+    if (bytes < 2 * HUGE_PAGE)
+        return malloc(bytes != 0 ? bytes : 1);
+    /* Aligned to and a multiple of a huge page: every page of it can be
+     * huge, not only those that happen to fall on a 2 MB boundary. */
+    if (bytes > SIZE_MAX - HUGE_PAGE)
+        return NULL;
+    bytes = (bytes + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1);
+    if (posix_memalign(&p, HUGE_PAGE, bytes) != 0)
+        return NULL;
     advise(p, bytes);
     return p;
 }
